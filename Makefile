@@ -1,0 +1,134 @@
+# kprim - the one entry point. `make help` lists the targets.
+#
+# Every variant builds out of tree into build/<variant>/ from the same
+# sources; `VARIANT=` picks one (default release). CC follows the variant
+# (gcc for release/debug/model, clang for the sanitizers and libFuzzer)
+# unless given on the command line, so `make lib CC=clang` also works.
+
+VARIANTS := release debug asan tsan model fuzz
+VARIANT ?= release
+ifeq ($(filter $(VARIANT),$(VARIANTS)),)
+$(error unknown VARIANT '$(VARIANT)'; choose one of: $(VARIANTS))
+endif
+ifneq ($(words $(VARIANT)),1)
+$(error VARIANT takes one value, got '$(VARIANT)')
+endif
+
+BUILD ?= build/$(VARIANT)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+SAN_UB := -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+cc.release := gcc
+cc.debug := gcc
+cc.asan := clang
+cc.tsan := clang
+cc.model := gcc
+cc.fuzz := clang
+
+cflags.release := -O2 -g
+cflags.debug := -O1 -g -DKP_DEBUG
+cflags.asan := -O1 -g -DKP_DEBUG -fsanitize=address $(SAN_UB)
+cflags.tsan := -O1 -g -DKP_DEBUG -fsanitize=thread
+cflags.model := -O1 -g -DKP_DEBUG -DKP_MODEL
+cflags.fuzz := -O1 -g -DKP_DEBUG -fsanitize=fuzzer-no-link,address $(SAN_UB)
+
+ldflags.asan := -fsanitize=address $(SAN_UB)
+ldflags.tsan := -fsanitize=thread
+ldflags.fuzz := -fsanitize=address $(SAN_UB)
+
+# Kernel-style short build lines; V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+ifeq ($(origin CC),default)
+CC := $(cc.$(VARIANT))
+endif
+KP_CFLAGS := -std=gnu11 $(WARN) $(cflags.$(VARIANT)) -Iprimitives -MMD -MP $(CFLAGS)
+KP_LDFLAGS := $(ldflags.$(VARIANT)) $(LDFLAGS)
+KP_LIBS := -lpthread -ldl -lm
+
+LIB_SRCS := $(sort $(wildcard primitives/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libkprim.a
+
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+STRESS_SRCS := $(sort $(wildcard tests/stress_*.c))
+MODEL_SRCS := $(sort $(wildcard tests/model_*.c))
+TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
+STRESS_BINS := $(STRESS_SRCS:%.c=$(BUILD)/%)
+MODEL_BINS := $(MODEL_SRCS:%.c=$(BUILD)/%)
+TEST_HELPERS := $(BUILD)/tests/kp_test.o
+
+FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o
+FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
+
+.PHONY: all lib tests stress model-tests fuzz-build test fuzz deps bench plots clean help
+
+all: lib
+
+help:
+	@echo "make lib       build $(BUILD)/libkprim.a (VARIANT=$(VARIANTS))"
+	@echo "make test      install what is missing, build every variant needed, run all tests"
+	@echo "make fuzz      run every fuzz target for FUZZ_SECONDS (default 60) each"
+	@echo "make deps      install the Debian packages kprim uses"
+	@echo "make bench     benchmark sweep (issue #3)"
+	@echo "make plots     render plots of a run (issue #3)"
+	@echo "make clean     remove build/"
+
+lib: $(LIB)
+
+$(LIB): $(LIB_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(KP_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(KP_CFLAGS) -Itests $< $(TEST_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) -lcmocka $(KP_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(KP_CFLAGS) -Ifuzz $< $(FUZZ_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) \
+		$(if $(filter fuzz,$(VARIANT)),-fsanitize=fuzzer) $(KP_LIBS)
+
+tests: $(TEST_BINS)
+stress: $(STRESS_BINS)
+model-tests: $(MODEL_BINS)
+fuzz-build:
+ifneq ($(VARIANT),fuzz)
+	$(error fuzz targets link libFuzzer: use VARIANT=fuzz)
+endif
+fuzz-build: $(FUZZ_BINS)
+
+test:
+	@scripts/run-tests.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh --seconds "$(FUZZ_SECONDS)"
+
+deps:
+	@scripts/install-deps.sh
+
+bench plots:
+	@echo "make $@: the benchmark harness lands with issue #3 (not built yet)" >&2
+	@exit 2
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * atomic.h - kprim's only way to touch shared memory atomically.
+ *
+ * Type-generic wrappers over the compiler's __atomic builtins, each with an
+ * explicit memory order, in the spirit of include/linux/atomic.h and
+ * Concurrency Kit's ck_pr. They exist for one reason: every access first
+ * passes kp_sched_point(), which is empty in release builds and a yield to
+ * the model scheduler in model builds. Primitives never use raw C11 atomics
+ * or builtins, so the same code runs fast and runs under the model.
+ *
+ * The try_cmpxchg form follows the kernel's atomic_try_cmpxchg(): it returns
+ * whether it succeeded and, on failure, loads the value it found into *oldp.
+ */
+#ifndef KPRIM_CORE_ATOMIC_H
+#define KPRIM_CORE_ATOMIC_H
+
+#include "core/compiler.h"
+#include "core/sched.h"
+
+#define KP_RELAXED	__ATOMIC_RELAXED
+#define KP_ACQUIRE	__ATOMIC_ACQUIRE
+#define KP_RELEASE	__ATOMIC_RELEASE
+#define KP_ACQ_REL	__ATOMIC_ACQ_REL
+#define KP_SEQ_CST	__ATOMIC_SEQ_CST
+
+/* The strongest order a failed compare-exchange may use (C11 forbids release). */
+#define kp__cmpxchg_fail_order(mo)					\
+	((mo) == KP_ACQ_REL ? KP_ACQUIRE :				\
+	 (mo) == KP_RELEASE ? KP_RELAXED : (mo))
+
+#define kp_atomic_load(p, mo)						\
+	({ kp_sched_point(); __atomic_load_n((p), (mo)); })
+
+#define kp_atomic_store(p, v, mo)					\
+	do { kp_sched_point(); __atomic_store_n((p), (v), (mo)); } while (0)
+
+#define kp_atomic_xchg(p, v, mo)					\
+	({ kp_sched_point(); __atomic_exchange_n((p), (v), (mo)); })
+
+#define kp_atomic_try_cmpxchg(p, oldp, new, mo)				\
+	({ kp_sched_point();						\
+	   __atomic_compare_exchange_n((p), (oldp), (new), false, (mo),	\
+				       kp__cmpxchg_fail_order(mo)); })
+
+/* Kernel cmpxchg(): returns the value found; it equals old on success. */
+#define kp_atomic_cmpxchg(p, old, new, mo)				\
+	({ __typeof__(*(p)) kp__old = (old);				\
+	   kp_atomic_try_cmpxchg((p), &kp__old, (new), (mo));		\
+	   kp__old; })
+
+#define kp_atomic_fetch_add(p, v, mo)					\
+	({ kp_sched_point(); __atomic_fetch_add((p), (v), (mo)); })
+
+#define kp_atomic_fetch_sub(p, v, mo)					\
+	({ kp_sched_point(); __atomic_fetch_sub((p), (v), (mo)); })
+
+#define kp_atomic_fetch_or(p, v, mo)					\
+	({ kp_sched_point(); __atomic_fetch_or((p), (v), (mo)); })
+
+#define kp_atomic_fetch_and(p, v, mo)					\
+	({ kp_sched_point(); __atomic_fetch_and((p), (v), (mo)); })
+
+#define kp_atomic_fence(mo)						\
+	do { kp_sched_point(); __atomic_thread_fence(mo); } while (0)
+
+/*
+ * smp_acquire__after_ctrl_dep(): upgrade a control dependency on a relaxed
+ * or release RMW to acquire (include/asm-generic/barrier.h).
+ */
+#define smp_acquire__after_ctrl_dep()	kp_atomic_fence(KP_ACQUIRE)
+
+/* Spin-wait hint; in a model build, also a point where others may run. */
+static inline void cpu_relax(void)
+{
+	kp_sched_point();
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	barrier();
+#endif
+}
+
+#endif /* KPRIM_CORE_ATOMIC_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compiler.h - the handful of compiler idioms every kprim file uses.
+ *
+ * Mirrors include/linux/compiler.h, include/linux/container_of.h and
+ * include/linux/err.h: branch hints, container_of, the ERR_PTR convention
+ * for functions that return a pointer or an errno. Kept tiny on purpose;
+ * anything larger belongs in the layer that needs it.
+ */
+#ifndef KPRIM_CORE_COMPILER_H
+#define KPRIM_CORE_COMPILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+#define __must_check		__attribute__((warn_unused_result))
+#define __noinline		__attribute__((noinline))
+#define __cold			__attribute__((cold))
+#ifndef __always_inline
+#define __always_inline		inline __attribute__((always_inline))
+#endif
+#define barrier()		__asm__ __volatile__("" ::: "memory")
+
+/* The address a report blames: the caller of the function that reports. */
+#define KP_CALLER		__builtin_return_address(0)
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* include/linux/err.h: the top 4095 addresses carry a negative errno. */
+#define MAX_ERRNO	4095
+#define IS_ERR_VALUE(x)	unlikely((uintptr_t)(x) >= (uintptr_t)-MAX_ERRNO)
+
+static inline void *ERR_PTR(long error)
+{
+	return (void *)error;
+}
+
+static inline long PTR_ERR(const void *ptr)
+{
+	return (long)ptr;
+}
+
+static inline bool IS_ERR(const void *ptr)
+{
+	return IS_ERR_VALUE(ptr);
+}
+
+static inline bool IS_ERR_OR_NULL(const void *ptr)
+{
+	return unlikely(!ptr) || IS_ERR_VALUE(ptr);
+}
+
+#endif /* KPRIM_CORE_COMPILER_H */

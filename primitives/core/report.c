@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.c - counting, formatting and dispatching reports.
+ *
+ * The message is formatted into a buffer on the reporter's stack: the sync
+ * layer reports from inside lock code, which must never allocate. The
+ * default output follows the shape of the kernel's __warn() (cut here,
+ * headline, who and where, end trace) so tools that parse kernel logs can
+ * parse kprim's too.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "core/atomic.h"
+#include "core/report.h"
+#include "core/task.h"
+
+static unsigned long report_counts[KP_REPORT_NR];
+static kp_report_fn report_handler = kp_report_default_handler;
+
+static const char *const report_kind_names[KP_REPORT_NR] = {
+	[KP_REPORT_SLEEP_IN_ATOMIC] = "SLEEP_IN_ATOMIC",
+	[KP_REPORT_DOUBLE_FREE] = "DOUBLE_FREE",
+	[KP_REPORT_INVALID_FREE] = "INVALID_FREE",
+	[KP_REPORT_REDZONE] = "REDZONE",
+	[KP_REPORT_POISON] = "POISON",
+	[KP_REPORT_CACHE_NOT_EMPTY] = "CACHE_NOT_EMPTY",
+	[KP_REPORT_LEAK] = "LEAK",
+	[KP_REPORT_REFCOUNT_SATURATED] = "REFCOUNT_SATURATED",
+	[KP_REPORT_REFCOUNT_ADD_ON_ZERO] = "REFCOUNT_ADD_ON_ZERO",
+	[KP_REPORT_REFCOUNT_UNDERFLOW] = "REFCOUNT_UNDERFLOW",
+	[KP_REPORT_REFCOUNT_DEC_TO_ZERO] = "REFCOUNT_DEC_TO_ZERO",
+	[KP_REPORT_LOCK_NOT_OWNER] = "LOCK_NOT_OWNER",
+	[KP_REPORT_LOCK_RECURSION] = "LOCK_RECURSION",
+	[KP_REPORT_CIRCULAR_LOCKING] = "CIRCULAR_LOCKING",
+	[KP_REPORT_LOCK_HELD_AT_EXIT] = "LOCK_HELD_AT_EXIT",
+	[KP_REPORT_PINNED_MOVED] = "PINNED_MOVED",
+	[KP_REPORT_DEADLOCK] = "DEADLOCK",
+	[KP_REPORT_LIVELOCK] = "LIVELOCK",
+	[KP_REPORT_INVARIANT] = "INVARIANT",
+};
+
+const char *kp_report_kind_name(enum kp_report_kind kind)
+{
+	if ((unsigned int)kind >= KP_REPORT_NR)
+		return NULL;
+	return report_kind_names[kind];
+}
+
+kp_report_fn kp_report_set_handler(kp_report_fn fn)
+{
+	return kp_atomic_xchg(&report_handler, fn ? fn : kp_report_default_handler,
+			      KP_ACQ_REL);
+}
+
+unsigned long kp_report_count(enum kp_report_kind kind)
+{
+	if ((unsigned int)kind >= KP_REPORT_NR)
+		return 0;
+	return kp_atomic_load(&report_counts[kind], KP_RELAXED);
+}
+
+void kp_report_reset(void)
+{
+	for (int i = 0; i < KP_REPORT_NR; i++)
+		kp_atomic_store(&report_counts[i], 0, KP_RELAXED);
+}
+
+void kp_report_default_handler(const struct kp_report *r)
+{
+	struct kp_task *t = kp_current();
+	Dl_info info;
+	const char *sym = NULL;
+
+	if (r->caller && dladdr(r->caller, &info) && info.dli_sname)
+		sym = info.dli_sname;
+
+	fprintf(stderr, "------------[ cut here ]------------\n");
+	fprintf(stderr, "%s\n", r->msg);
+	fprintf(stderr, "kprim: %s at %p%s%s%s pid: %d comm: %s\n",
+		kp_report_kind_name(r->kind), r->caller,
+		sym ? " (" : "", sym ? sym : "", sym ? ")" : "",
+		kp_task_pid(t), kp_task_comm(t));
+	fprintf(stderr, "---[ end trace ]---\n");
+	fflush(stderr);
+	abort();
+}
+
+void kp_report(enum kp_report_kind kind, void *caller, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	kp_report_fn handler;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if ((unsigned int)kind < KP_REPORT_NR)
+		kp_atomic_fetch_add(&report_counts[kind], 1, KP_RELAXED);
+
+	handler = kp_atomic_load(&report_handler, KP_ACQUIRE);
+	handler(&(struct kp_report){ .kind = kind, .msg = msg, .caller = caller });
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kp_test.c - the recording report handler and report assertions.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kp_test.h"
+
+char kp_test_last_msg[1024];
+void *kp_test_last_caller;
+
+static void record_report(const struct kp_report *r)
+{
+	snprintf(kp_test_last_msg, sizeof(kp_test_last_msg), "%s", r->msg);
+	kp_test_last_caller = r->caller;
+}
+
+int kp_test_setup(void **state)
+{
+	(void)state;
+	kp_report_set_handler(record_report);
+	kp_report_reset();
+	kp_test_last_msg[0] = '\0';
+	kp_test_last_caller = NULL;
+	return 0;
+}
+
+int kp_test_teardown(void **state)
+{
+	(void)state;
+	kp_report_set_handler(NULL);
+	return 0;
+}
+
+void kp_test_assert_reports(enum kp_report_kind kind, unsigned long n,
+			    const char *file, int line)
+{
+	for (int k = 0; k < KP_REPORT_NR; k++) {
+		unsigned long want = (enum kp_report_kind)k == kind ? n : 0;
+		unsigned long got = kp_report_count(k);
+
+		if (got != want) {
+			print_error("%s:%d: %lu report(s) of kind %s, expected %lu (last: %s)\n",
+				    file, line, got, kp_report_kind_name(k), want,
+				    kp_test_last_msg);
+			_fail(file, line);
+		}
+	}
+}
+
+void kp_test_assert_no_reports(const char *file, int line)
+{
+	kp_test_assert_reports(KP_REPORT_NR, 0, file, line);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kp_test.h - what every kprim unit test shares: cmocka, a report handler
+ * that records instead of aborting, and an assertion that exactly the
+ * expected reports (kind and number) happened, and no others.
+ */
+#ifndef KPRIM_TESTS_KP_TEST_H
+#define KPRIM_TESTS_KP_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "kprim.h"
+
+/* The last report seen by the recording handler. */
+extern char kp_test_last_msg[1024];
+extern void *kp_test_last_caller;
+
+/* cmocka setup/teardown: install the recording handler and zero the counts. */
+int kp_test_setup(void **state);
+int kp_test_teardown(void **state);
+
+void kp_test_assert_reports(enum kp_report_kind kind, unsigned long n,
+			    const char *file, int line);
+void kp_test_assert_no_reports(const char *file, int line);
+
+/* Exactly n reports of kind since setup (or the last reset), none of any other kind. */
+#define assert_reports(kind, n)	kp_test_assert_reports((kind), (n), __FILE__, __LINE__)
+#define assert_no_reports()	kp_test_assert_no_reports(__FILE__, __LINE__)
+#define assert_msg_contains(s)	assert_non_null(strstr(kp_test_last_msg, (s)))
+
+/* A test case with the recording handler around it. */
+#define kp_unit_test(f)	cmocka_unit_test_setup_teardown(f, kp_test_setup, kp_test_teardown)
+
+/* Run a group with TAP output (the runner parses it). */
+#define kp_run_tests(name, tests)					\
+	(cmocka_set_message_output(CM_OUTPUT_TAP),			\
+	 cmocka_run_group_tests_name(name, tests, NULL, NULL))
+
+#endif /* KPRIM_TESTS_KP_TEST_H */
