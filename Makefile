@@ -69,6 +69,9 @@ FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
+# Keep helper objects between runs.
+.SECONDARY:
+
 .PHONY: all lib tests stress model-tests fuzz-build test fuzz deps bench plots clean help
 
 all: lib

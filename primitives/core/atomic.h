@@ -65,10 +65,19 @@
 	do { kp_sched_point(); __atomic_thread_fence(mo); } while (0)
 
 /*
- * smp_acquire__after_ctrl_dep(): upgrade a control dependency on a relaxed
- * or release RMW to acquire (include/asm-generic/barrier.h).
+ * smp_acquire_after_rmw(p): after an RMW on *p whose result the caller
+ * branches on, order everything later after it: the kernel's
+ * smp_acquire__after_ctrl_dep() (include/asm-generic/barrier.h), an acquire
+ * fence. ThreadSanitizer does not model standalone fences, so under TSan it
+ * is an acquire load of *p instead: that load reads the RMW's value, which
+ * extends the release sequence of every earlier release on *p, so it
+ * synchronizes with the same writers and TSan can see it.
  */
-#define smp_acquire__after_ctrl_dep()	kp_atomic_fence(KP_ACQUIRE)
+#ifdef KP_TSAN
+#define smp_acquire_after_rmw(p)	((void)kp_atomic_load((p), KP_ACQUIRE))
+#else
+#define smp_acquire_after_rmw(p)	kp_atomic_fence(KP_ACQUIRE)
+#endif
 
 /* Spin-wait hint; in a model build, also a point where others may run. */
 static inline void cpu_relax(void)

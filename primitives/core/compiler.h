@@ -24,6 +24,15 @@
 #endif
 #define barrier()		__asm__ __volatile__("" ::: "memory")
 
+/* ThreadSanitizer builds (gcc says so one way, clang another). */
+#if defined(__SANITIZE_THREAD__)
+#define KP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KP_TSAN 1
+#endif
+#endif
+
 /* The address a report blames: the caller of the function that reports. */
 #define KP_CALLER		__builtin_return_address(0)
 

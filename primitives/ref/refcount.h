@@ -114,7 +114,7 @@ static inline __must_check bool __refcount_sub_and_test(int i, refcount_t *r, in
 	if (oldp)
 		*oldp = old;
 	if (old == i) {
-		smp_acquire__after_ctrl_dep();
+		smp_acquire_after_rmw(&r->refs);
 		return true;
 	}
 	if (unlikely(old < 0 || refcount__wrap_add(old, -i) < 0))

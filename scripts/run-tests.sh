@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# run-tests.sh - everything `make test` runs, with one summary at the end.
+#
+# Stages, in order: deps (install what is missing), build (release with gcc
+# and with clang), debug (unit tests with slub_debug/lockdep-style checks),
+# asan (the same under ASan+UBSan), tsan (stress tests), model (model-build
+# tests), fuzz (every fuzz target over its corpus). Each test binary prints
+# TAP; its output is shown indented under its stage, every "ok"/"not ok"
+# is counted, and a binary that exits non-zero (a sanitizer report, a
+# crash, a short plan) counts as one more failure. The last line is
+# "N passed, N failed"; the exit status is non-zero if anything failed.
+set -uo pipefail
+
+ALL_STAGES="deps build debug asan tsan model fuzz"
+
+usage() {
+	cat <<USAGE
+usage: scripts/run-tests.sh [--stages LIST] [--jobs N] [--help]
+
+Builds what each stage needs and runs kprim's tests.
+
+  --stages LIST  comma-separated subset of: ${ALL_STAGES// /,}
+                 (default: all)
+  --jobs N       parallel build jobs (default: number of CPUs)
+  --help         show this help
+USAGE
+}
+
+die() { echo "run-tests.sh: $*" >&2; exit 2; }
+
+stages="$ALL_STAGES"
+jobs=$(nproc 2>/dev/null || echo 2)
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--stages) [ $# -ge 2 ] || die "--stages needs a value"; stages=${2//,/ }; shift 2 ;;
+	--stages=*) stages=${1#--stages=}; stages=${stages//,/ }; shift ;;
+	--jobs) [ $# -ge 2 ] || die "--jobs needs a value"; jobs=$2; shift 2 ;;
+	--jobs=*) jobs=${1#--jobs=}; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) die "unknown option '$1' (try --help)" ;;
+	esac
+done
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, got '$jobs'"
+[ -n "$stages" ] || die "--stages is empty"
+for s in $stages; do
+	[[ " $ALL_STAGES " == *" $s "* ]] || die "unknown stage '$s' (choose from: $ALL_STAGES)"
+done
+
+cd "$(dirname "$0")/.." || exit 2
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+export TSAN_OPTIONS="second_deadlock_stack=1:${TSAN_OPTIONS:-}"
+
+passed=0
+failed=0
+failures=()
+nstage=0
+total_stages=$(wc -w <<<"$stages")
+
+stage() {
+	nstage=$((nstage + 1))
+	printf '# [%d/%d] %s\n' "$nstage" "$total_stages" "$*"
+}
+
+pass() { passed=$((passed + 1)); printf '  ok - %s\n' "$1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); printf '  not ok - %s\n' "$1"; }
+
+# Build make targets for a variant; a build failure is one failed test.
+build() {
+	local variant=$1; shift
+	local log
+	log=$(make --no-print-directory -j"$jobs" VARIANT="$variant" "$@" 2>&1)
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		printf '%s\n' "$log" | tail -n 30 | sed 's/^/    /'
+		fail "build $variant: make $* failed"
+		return 1
+	fi
+	return 0
+}
+
+# Run one TAP-printing binary; count its results and its exit status.
+run_tap() {
+	local label=$1; shift
+	local out rc plan p f
+	out=$(timeout 600 "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/    /'
+	p=$(grep -cE '^ok [0-9]+' <<<"$out")
+	f=$(grep -cE '^not ok [0-9]+' <<<"$out")
+	plan=$(grep -m1 -oE '^1\.\.[0-9]+' <<<"$out" | cut -d. -f3)
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -gt 0 ]; then
+		failures+=("$label: $f test(s) failed")
+	fi
+	if [ -z "$plan" ] || [ $((p + f)) -ne "$plan" ]; then
+		fail "$label: ran $((p + f)) of ${plan:-?} planned tests (exit $rc)"
+	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail "$label: exit status $rc with every test passing (sanitizer report?)"
+	fi
+}
+
+run_bins() {
+	local variant=$1; shift
+	local bin
+	for bin in "$@"; do
+		[[ "$bin" == *.* ]] && continue	# dependency files beside the binaries
+		[ -x "$bin" ] || { fail "$variant: $bin was not built"; continue; }
+		echo "  # $variant $(basename "$bin")"
+		run_tap "$variant $(basename "$bin")" "$bin"
+	done
+}
+
+echo "KTAP version 1"
+start=$(date +%s)
+
+for s in $stages; do
+	case "$s" in
+	deps)
+		stage "deps: install what is missing"
+		if scripts/install-deps.sh | sed 's/^/    /'; then
+			pass "dependencies installed"
+		else
+			fail "dependencies: scripts/install-deps.sh failed"
+		fi
+		;;
+	build)
+		stage "build: release library with gcc and with clang (-Werror)"
+		build release lib && pass "release libkprim.a builds with gcc"
+		build release lib CC=clang BUILD=build/release-clang &&
+			pass "release libkprim.a builds with clang"
+		;;
+	debug|asan)
+		stage "$s: unit tests"
+		build "$s" tests && run_bins "$s" build/"$s"/tests/test_*
+		;;
+	tsan)
+		stage "tsan: stress tests under ThreadSanitizer"
+		build tsan stress && run_bins tsan build/tsan/tests/stress_*
+		;;
+	model)
+		stage "model: model-build tests"
+		build model model-tests && run_bins model build/model/tests/model_*
+		;;
+	fuzz)
+		stage "fuzz: every fuzz target over its corpus (ASan+UBSan)"
+		if build fuzz fuzz-build; then
+			for bin in build/fuzz/fuzz/fuzz_*; do
+				[[ "$bin" == *.* ]] && continue
+				name=$(basename "$bin")
+				dir=corpora/$name
+				n=$(find "$dir" -type f 2>/dev/null | wc -l)
+				if [ "$n" -eq 0 ]; then
+					fail "$name: no corpus in $dir"
+					continue
+				fi
+				if out=$(timeout 600 "$bin" -runs=0 "$dir" 2>&1); then
+					pass "$name: $n corpus inputs replayed"
+				else
+					printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /'
+					fail "$name: corpus replay failed"
+				fi
+			done
+		fi
+		;;
+	esac
+done
+
+echo "# finished in $(( $(date +%s) - start ))s"
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "# failures:"
+	printf '#   %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
