@@ -63,7 +63,7 @@ MODEL_SRCS := $(sort $(wildcard tests/model_*.c))
 TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 STRESS_BINS := $(STRESS_SRCS:%.c=$(BUILD)/%)
 MODEL_BINS := $(MODEL_SRCS:%.c=$(BUILD)/%)
-TEST_HELPERS := $(BUILD)/tests/kp_test.o
+TEST_HELPERS := $(BUILD)/tests/kp_test.o $(BUILD)/fuzz/fdp.o
 
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o
@@ -100,7 +100,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(KP_CFLAGS) -Itests $< $(TEST_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) -lcmocka $(KP_LIBS)
+	$(Q)$(CC) $(KP_CFLAGS) -Itests -Ifuzz $< $(TEST_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) -lcmocka $(KP_LIBS)
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB)
 	$(call say,LD,$@)
@@ -111,11 +111,13 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB)
 tests: $(TEST_BINS)
 stress: $(STRESS_BINS)
 model-tests: $(MODEL_BINS)
-fuzz-build:
-ifneq ($(VARIANT),fuzz)
-	$(error fuzz targets link libFuzzer: use VARIANT=fuzz)
-endif
+ifeq ($(VARIANT),fuzz)
 fuzz-build: $(FUZZ_BINS)
+else
+fuzz-build:
+	@echo "make fuzz-build: fuzz targets link libFuzzer; use VARIANT=fuzz" >&2
+	@exit 2
+endif
 
 test:
 	@scripts/run-tests.sh
