@@ -19,6 +19,9 @@ BUILD ?= build/$(VARIANT)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SAN_UB := -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+cxx.gcc := g++
+cxx.clang := clang++
+
 cc.release := gcc
 cc.debug := gcc
 cc.asan := clang
@@ -49,7 +52,9 @@ endif
 ifeq ($(origin CC),default)
 CC := $(cc.$(VARIANT))
 endif
+CXX := $(or $(cxx.$(notdir $(CC))),c++)
 KP_CFLAGS := -std=gnu11 $(WARN) $(cflags.$(VARIANT)) -Iprimitives -MMD -MP $(CFLAGS)
+KP_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -Wshadow $(cflags.$(VARIANT)) -MMD -MP $(CXXFLAGS)
 KP_LDFLAGS := $(ldflags.$(VARIANT)) $(LDFLAGS)
 KP_LIBS := -lpthread -ldl -lm
 
@@ -65,6 +70,11 @@ STRESS_BINS := $(STRESS_SRCS:%.c=$(BUILD)/%)
 MODEL_BINS := $(MODEL_SRCS:%.c=$(BUILD)/%)
 TEST_HELPERS := $(BUILD)/tests/kp_test.o $(BUILD)/fuzz/fdp.o
 
+BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
+BENCH_COMMON := $(BUILD)/bench/harness.o $(BUILD)/bench/topo.o $(BUILD)/bench/shim/kpbench.o
+BENCH_LIBS := -lbenchmark -lhwloc
+
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
@@ -72,7 +82,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 # Keep helper objects between runs.
 .SECONDARY:
 
-.PHONY: all lib tests stress model-tests fuzz-build test fuzz deps bench plots clean help
+.PHONY: all lib tests stress model-tests fuzz-build bench-build test fuzz deps bench plots clean help
 
 all: lib
 
@@ -97,10 +107,39 @@ $(BUILD)/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(KP_CFLAGS) -c $< -o $@
 
+$(BUILD)/%.o: %.cc
+	$(call say,CXX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CXX) $(KP_CXXFLAGS) -c $< -o $@
+
 $(BUILD)/tests/%: tests/%.c $(TEST_HELPERS) $(LIB)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(KP_CFLAGS) -Itests -Ifuzz $< $(TEST_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) -lcmocka $(KP_LIBS)
+	$(Q)$(CC) $(KP_CFLAGS) -Itests -Ifuzz -Ibench $< $(TEST_HELPERS) $(TEST_EXTRA) $(LIB) -o $@ \
+		$(KP_LDFLAGS) -lcmocka $(TEST_EXTRA_LIBS) $(KP_LIBS)
+
+# The placement tests drive bench/topo.c on synthetic topologies.
+$(BUILD)/tests/test_topo: $(BUILD)/bench/topo.o
+$(BUILD)/tests/test_topo: TEST_EXTRA = $(BUILD)/bench/topo.o
+$(BUILD)/tests/test_topo: TEST_EXTRA_LIBS = -lhwloc
+
+# Benchmarks: C suites over the C++ shim, linked by the C++ compiler.
+$(BUILD)/bench/%.o: KP_CFLAGS += -Ibench -I$(BUILD)/bench
+$(BUILD)/bench/harness.o: $(BUILD)/bench/build_info.h
+$(BUILD)/bench/build_info.h: Makefile
+	$(call say,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define KP_BUILD_VARIANT "%s"\n#define KP_BUILD_CC "%s"\n#define KP_BUILD_CFLAGS "%s"\n' \
+		'$(VARIANT)' '$(CC)' '$(strip $(cflags.$(VARIANT)) $(CFLAGS))' > $@
+
+$(BUILD)/bench/bench_shim: $(BUILD)/bench/shim/native_overhead.o
+$(BUILD)/bench/bench_shim: BENCH_EXTRA = $(BUILD)/bench/shim/native_overhead.o
+
+$(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_COMMON) $(LIB)
+	$(call say,LD,$@)
+	$(Q)$(CXX) $< $(BENCH_EXTRA) $(BENCH_COMMON) $(LIB) -o $@ $(KP_LDFLAGS) $(BENCH_LIBS) $(KP_LIBS)
+
+bench-build: $(BENCH_BINS)
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB)
 	$(call say,LD,$@)
