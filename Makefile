@@ -82,7 +82,8 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 # Keep helper objects between runs.
 .SECONDARY:
 
-.PHONY: all lib tests stress model-tests fuzz-build bench-build test fuzz deps bench plots clean help
+.PHONY: all lib tests stress model-tests fuzz-build bench-build test fuzz deps bench sweep plots \
+	compare clean help
 
 all: lib
 
@@ -91,8 +92,10 @@ help:
 	@echo "make test      install what is missing, build every variant needed, run all tests"
 	@echo "make fuzz      run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make deps      install the Debian packages kprim uses"
-	@echo "make bench     benchmark sweep (issue #3)"
-	@echo "make plots     render plots of a run (issue #3)"
+	@echo "make bench     install, build, run the default sweep, write results and plots [RUN=name]"
+	@echo "make sweep     run the benchmark sweep only into results/<run>/ [RUN=name]"
+	@echo "make plots     render plots/<run>/ from results/<run>/ [RUN=name, default: latest]"
+	@echo "make compare   compare two runs: A=<run> B=<run>"
 	@echo "make clean     remove build/"
 
 lib: $(LIB)
@@ -161,6 +164,29 @@ endif
 test:
 	@scripts/run-tests.sh
 
+# Benchmarks always build the release variant.
+ifneq ($(filter bench sweep,$(MAKECMDGOALS)),)
+ifneq ($(VARIANT),release)
+$(error make bench/sweep measure the release variant; drop VARIANT=$(VARIANT))
+endif
+endif
+
+RUN_ARG = $(if $(RUN),--run "$(RUN)")
+bench:
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory -j$$(nproc) bench-build
+	@scripts/bench.py run $(RUN_ARG)
+
+sweep: bench-build
+	@scripts/bench.py sweep $(RUN_ARG)
+
+plots:
+	@scripts/bench.py plots $(RUN_ARG)
+
+compare:
+	@test -n "$(A)" -a -n "$(B)" || { echo "make compare: give two runs, A=<run> B=<run>" >&2; exit 2; }
+	@scripts/bench.py compare "$(A)" "$(B)"
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/fuzz.sh --seconds "$(FUZZ_SECONDS)"
@@ -168,9 +194,6 @@ fuzz:
 deps:
 	@scripts/install-deps.sh
 
-bench plots:
-	@echo "make $@: the benchmark harness lands with issue #3 (not built yet)" >&2
-	@exit 2
 
 clean:
 	rm -rf build

@@ -2,16 +2,18 @@
 # run-tests.sh - everything `make test` runs, with one summary at the end.
 #
 # Stages, in order: deps (install what is missing), build (release with gcc
-# and with clang), debug (unit tests with slub_debug/lockdep-style checks),
-# asan (the same under ASan+UBSan), tsan (stress tests), model (model-build
-# tests), fuzz (every fuzz target over its corpus). Each test binary prints
+# and with clang), debug (unit tests with the debug checks on), asan (the
+# same under ASan+UBSan), tsan (stress tests), model (model-build tests),
+# fuzz (every fuzz target over its corpus), bench (a minimal run of every
+# benchmark binary with its JSON checked, a quick sweep, every plot script
+# rendered, compare.py loading the JSON, and the bad-input checks). Each test binary prints
 # TAP; its output is shown indented under its stage, every "ok"/"not ok"
 # is counted, and a binary that exits non-zero (a sanitizer report, a
 # crash, a short plan) counts as one more failure. The last line is
 # "N passed, N failed"; the exit status is non-zero if anything failed.
 set -uo pipefail
 
-ALL_STAGES="deps build debug asan tsan model fuzz"
+ALL_STAGES="deps build debug asan tsan model fuzz bench"
 
 usage() {
 	cat <<USAGE
@@ -165,6 +167,11 @@ for s in $stages; do
 				fi
 			done
 		fi
+		;;
+	bench)
+		stage "bench: smoke run of every benchmark, sweep, plots and compare"
+		build release bench-build &&
+			run_tap "bench smoke" scripts/bench.py smoke --build build/release/bench
 		;;
 	esac
 done
