@@ -144,6 +144,7 @@ class Sweep:
         self.dir = run_dir(args.results, self.name, must_exist=False)
         self.manifest_path = os.path.join(self.dir, "manifest.json")
         self.child = None
+        self.m = None
 
     def manifest(self):
         if os.path.exists(self.manifest_path):
@@ -257,13 +258,18 @@ class Sweep:
         for name in os.listdir(self.dir):
             if name.endswith((".partial", ".tmp")):
                 os.unlink(os.path.join(self.dir, name))
+        if self.m:
+            for state in self.m["jobs"].values():
+                if state.get("status") == "running":
+                    state["status"] = "interrupted"
+            self.save(self.m)
         print(f"\ninterrupted: finished jobs are kept; `scripts/bench.py sweep --run "
               f"{self.name}` resumes", file=sys.stderr)
         sys.exit(130)
 
     def run(self):
         os.makedirs(self.dir, exist_ok=True)
-        m = self.manifest()
+        m = self.m = self.manifest()
         self.save(m)
         signal.signal(signal.SIGINT, self.interrupt)
         signal.signal(signal.SIGTERM, self.interrupt)
@@ -335,11 +341,20 @@ def rows_from_json(data, job):
         rates = [r / 1e6 for _, r in g["iterations"]]
         if not times:
             continue
-        scale = UNIT_NS.get(g["agg"].get("median", {}).get("time_unit", "ns"), 1.0)
-        median = g["agg"]["median"]["real_time"] * scale if "median" in g["agg"] \
-            else statistics.median(times)
-        stddev = statistics.stdev(times) if len(times) > 1 else 0.0
-        cv = stddev / statistics.mean(times) if len(times) > 1 and statistics.mean(times) else 0.0
+        agg = g["agg"]
+
+        def agg_time(kind):
+            return agg[kind]["real_time"] * UNIT_NS.get(agg[kind].get("time_unit", "ns"), 1.0)
+
+        # Google Benchmark's own aggregates where it wrote them (the cv one is
+        # a plain ratio); computed from the repetitions otherwise.
+        median = agg_time("median") if "median" in agg else statistics.median(times)
+        stddev = agg_time("stddev") if "stddev" in agg else \
+            (statistics.stdev(times) if len(times) > 1 else 0.0)
+        if "cv" in agg:
+            cv = agg["cv"]["real_time"]
+        else:
+            cv = stddev / statistics.mean(times) if statistics.mean(times) else 0.0
         rows.append({
             "suite": suite, "op": op, "impl": impl,
             "placement": ctx.get("kp_placement", "?"), "mem": ctx.get("kp_mem", "?"),
