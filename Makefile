@@ -142,7 +142,12 @@ $(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_COMMON) $(LIB)
 	$(call say,LD,$@)
 	$(Q)$(CXX) $< $(BENCH_EXTRA) $(BENCH_COMMON) $(LIB) -o $@ $(KP_LDFLAGS) $(BENCH_LIBS) $(KP_LIBS)
 
-bench-build: $(BENCH_BINS)
+# The shim's own test: every call, checked through the JSON by bench.py smoke.
+$(BUILD)/bench/shim/selftest: $(BUILD)/bench/shim/selftest.o $(BUILD)/bench/shim/kpbench.o
+	$(call say,LD,$@)
+	$(Q)$(CXX) $^ -o $@ $(KP_LDFLAGS) -lbenchmark -lpthread
+
+bench-build: $(BENCH_BINS) $(BUILD)/bench/shim/selftest
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB)
 	$(call say,LD,$@)

@@ -617,6 +617,7 @@ def cmd_smoke(args):
     build = os.path.abspath(args.build)
     tmp = tempfile.mkdtemp(prefix="kprim-smoke-")
     try:
+        smoke_shim_api(tap, build, tmp)
         smoke_binaries(tap, build, tmp)
         smoke_pipeline(tap, build, tmp)
     finally:
@@ -628,6 +629,84 @@ def cmd_smoke(args):
 def one_line_error(r):
     lines = [line for line in (r.stderr + r.stdout).strip().splitlines() if line.strip()]
     return r.returncode != 0 and 1 <= len(lines) <= 2, (r.stderr + r.stdout)
+
+
+def smoke_shim_api(tap, build, tmp):
+    """Every call of bench/shim/kpbench.h, through its effect on the JSON."""
+    out = os.path.join(tmp, "selftest.json")
+    r = subprocess.run([os.path.join(build, "shim", "selftest"), "--benchmark_min_time=0.001",
+                        f"--benchmark_out={out}", "--benchmark_out_format=json"],
+                       capture_output=True, text=True)
+    if not tap.check(r.returncode == 0 and os.path.exists(out), "the shim self-test runs",
+                     r.stderr):
+        return
+    data = json.load(open(out))
+    rows = data["benchmarks"]
+    by_name = {b["name"]: b for b in rows}
+    names = set(by_name)
+
+    def row(name):
+        return by_name.get(name, {})
+
+    tap.check(data["context"].get("selftest_key") == "selftest_value",
+              "shim: kpb_add_context lands in the JSON context")
+    failed = [b["name"] for b in rows if b.get("error_occurred") and b["name"] != "api/skip"]
+    tap.check(not failed, "shim: range(), thread index/count, the thread hook and "
+              "iterations() agree with the registration", failed)
+    tap.check("api/args/a:3/b:5" in names, "shim: kpb_args + kpb_arg_names name the run")
+    tap.check({f"api/range/{n}" for n in (1, 2, 4, 8)} <= names,
+              "shim: kpb_range with kpb_range_multiplier(2) runs 1, 2, 4, 8")
+    tap.check({f"api/dense/{n}" for n in (0, 3, 6)} <= names,
+              "shim: kpb_dense_range(0, 6, 3) runs 0, 3, 6")
+    tap.check({f"api/ranges/{a}/{b}" for a in (1, 2) for b in (10, 16, 20)} <= names,
+              "shim: kpb_ranges runs the product of both ranges")
+    tap.check({f"api/product/{a}/{b}" for a in (1, 2) for b in (7, 8, 9)} <= names,
+              "shim: kpb_args_product runs the product of both lists")
+    tap.check("api/arg_name/n:42" in names, "shim: kpb_arg + kpb_arg_name")
+    tap.check(row("api/threads/threads:2").get("threads") == 2
+              and {"api/thread_range/threads:1", "api/thread_range/threads:2",
+                   "api/dense_thread_range/threads:1", "api/dense_thread_range/threads:3"}
+              <= names, "shim: kpb_threads, kpb_thread_range, kpb_dense_thread_range")
+    tap.check(row(f"api/thread_per_cpu/threads:{os.cpu_count()}").get("threads")
+              == os.cpu_count(), "shim: kpb_thread_per_cpu runs one thread per CPU")
+    tap.check(row("api/iterations/iterations:1000").get("iterations") == 1000,
+              "shim: kpb_iterations fixes the iteration count")
+    b = row("api/batch/iterations:1000")
+    tap.check(b.get("ran") == b.get("iterations") == 1000,
+              "shim: kpb_keep_running_batch runs exactly the iterations it reports", b)
+    agg = [b for b in rows if b["name"].startswith("api/aggregates_only/")]
+    tap.check(agg and all(b["run_type"] == "aggregate" for b in agg)
+              and {b["aggregate_name"] for b in agg} == {"mean", "median", "stddev", "cv"},
+              "shim: kpb_repetitions + kpb_aggregates_only report only aggregates")
+    disp = [b for b in rows if b["name"].startswith("api/display_aggregates/")]
+    tap.check(sum(b["run_type"] == "iteration" for b in disp) == 3,
+              "shim: kpb_display_aggregates_only keeps the repetitions in the file")
+    tap.check(row("api/unit_ms").get("time_unit") == "ms", "shim: kpb_unit")
+    big_o = row("api/complexity_BigO")
+    tap.check(big_o.get("big_o") == "N" and "api/complexity_RMS" in names,
+              "shim: kpb_complexity + kpb_set_complexity_n fit O(N)", big_o)
+    c = row("api/counters/iterations:100")
+    tap.check(c.get("plain") == 5 and c.get("avg_threads") == 6 and c.get("kibi") == 2048
+              and c.get("iter_invariant") == 200 and c.get("avg_iterations") == 1
+              and c.get("inverted") == 0.25 and c.get("rate", 0) > 5
+              and c.get("avg_threads_rate", 0) > 6 and c.get("iter_invariant_rate", 0) > 200
+              and c.get("avg_iterations_rate", 0) > 1,
+              "shim: kpb_counter applies every counter flag", c)
+    tap.check(c.get("items_per_second", 0) > 0 and c.get("bytes_per_second", 0) > 0
+              and c.get("label") == "labelled",
+              "shim: items/bytes processed and kpb_set_label", c)
+    p = row("api/pause/iterations:5")
+    tap.check(p.get("time_unit") == "us" and 0 < p.get("real_time", 1e9) < 1000,
+              "shim: time spent between pause and resume is not counted", p)
+    sk = row("api/skip")
+    tap.check(sk.get("error_occurred") and sk.get("error_message") == "deliberate error"
+              and "selftest:" not in r.stderr,
+              "shim: kpb_skip_with_error fails the run with its message; "
+              "kpb_error_occurred follows", r.stderr)
+    tap.check({"api/real_time/real_time", "api/process_time/process_time",
+               "api/min_time/min_time:0.002/min_warmup_time:0.001"} <= names,
+              "shim: kpb_use_real_time, kpb_measure_process_cpu_time, kpb_min_time, "
+              "kpb_min_warmup_time")
 
 
 def smoke_binaries(tap, build, tmp):
