@@ -69,13 +69,13 @@ static const struct aref_ops c11_aref_ops = { c11_aref_inc, c11_aref_dec };
 
 /* An Arc on C11 atomics; put out of line like arc_put(). */
 struct c11_arc {
-	atomic_int refs;
+	struct c11_obj obj;
 	void (*drop)(void *payload);
 };
 
 static __attribute__((noinline)) bool c11_arc_put(struct c11_arc *a)
 {
-	if (!c11_put((struct c11_obj *)a))
+	if (!c11_put(&a->obj))
 		return false;
 	if (a->drop)
 		a->drop(a + 1);
@@ -115,7 +115,7 @@ static void target_setup(kpb_state *st, struct target *t)
 		kpb_skip_with_error(st, "out of memory");
 		return;
 	}
-	atomic_init(&t->c11_arc->refs, 1);
+	atomic_init(&t->c11_arc->obj.refs, 1);
 	t->c11_arc->drop = NULL;
 }
 
@@ -167,28 +167,58 @@ static inline void rearm_c11(struct target *t)
 		atomic_store_explicit(&t->c11->refs, REARM_COUNT, memory_order_relaxed);
 }
 
-BENCH(bm_rmw_c11, atomic_fetch_add_explicit(&t->c11->refs, 1, memory_order_relaxed), (void)0)
-BENCH(bm_pair_c11, c11_get(t->c11); kpb_do_not_optimize(c11_put(t->c11)), (void)0)
-BENCH(bm_pair_kprim, refcount_inc(t->ref); kpb_do_not_optimize(refcount_dec_and_test(t->ref)), (void)0)
+BENCH(bm_rmw_c11,
+      atomic_fetch_add_explicit(&t->c11->refs, 1, memory_order_relaxed),
+      (void)0)
+BENCH(bm_pair_c11,
+      c11_get(t->c11);
+      kpb_do_not_optimize(c11_put(t->c11)),
+      (void)0)
+BENCH(bm_pair_kprim,
+      refcount_inc(t->ref);
+      kpb_do_not_optimize(refcount_dec_and_test(t->ref)),
+      (void)0)
 BENCH(bm_inc_not_zero_c11,
-      kpb_do_not_optimize(c11_get_not_zero(t->c11)); kpb_do_not_optimize(c11_put(t->c11)), (void)0)
+      kpb_do_not_optimize(c11_get_not_zero(t->c11));
+      kpb_do_not_optimize(c11_put(t->c11)),
+      (void)0)
 BENCH(bm_inc_not_zero_kprim,
       kpb_do_not_optimize(refcount_inc_not_zero(t->ref));
-      kpb_do_not_optimize(refcount_dec_and_test(t->ref)), (void)0)
-BENCH(bm_dec_and_test_c11, kpb_do_not_optimize(c11_put(t->c11)), rearm_c11(t))
-BENCH(bm_dec_and_test_kprim, kpb_do_not_optimize(refcount_dec_and_test(t->ref)), rearm_ref(t))
-BENCH(bm_kref_c11, c11_get(t->c11); if (c11_put(t->c11)) kref_noop_release(NULL), (void)0)
-BENCH(bm_kref_kprim, kref_get(t->kref); kpb_do_not_optimize(kref_put(t->kref, kref_noop_release)), (void)0)
+      kpb_do_not_optimize(refcount_dec_and_test(t->ref)),
+      (void)0)
+BENCH(bm_dec_and_test_c11,
+      kpb_do_not_optimize(c11_put(t->c11)),
+      rearm_c11(t))
+BENCH(bm_dec_and_test_kprim,
+      kpb_do_not_optimize(refcount_dec_and_test(t->ref)),
+      rearm_ref(t))
+BENCH(bm_kref_c11,
+      c11_get(t->c11);
+      if (c11_put(t->c11))
+		kref_noop_release(NULL),
+      (void)0)
+BENCH(bm_kref_kprim,
+      kref_get(t->kref);
+      kpb_do_not_optimize(kref_put(t->kref, kref_noop_release)),
+      (void)0)
 BENCH(bm_aref_c11,
       struct aref base = aref_from_raw(t->c11, &c11_aref_ops);
       struct aref clone = aref_clone(&base);
-      aref_drop(&clone), (void)0)
+      aref_drop(&clone),
+      (void)0)
 BENCH(bm_aref_kprim,
       struct aref base = aref_from_raw(arc_payload(t->arc), &arc_aref_ops);
       struct aref clone = aref_clone(&base);
-      aref_drop(&clone), (void)0)
-BENCH(bm_arc_c11, c11_get((struct c11_obj *)t->c11_arc); kpb_do_not_optimize(c11_arc_put(t->c11_arc)), (void)0)
-BENCH(bm_arc_kprim, arc_clone(t->arc); kpb_do_not_optimize(arc_put(t->arc)), (void)0)
+      aref_drop(&clone),
+      (void)0)
+BENCH(bm_arc_c11,
+      c11_get(&t->c11_arc->obj);
+      kpb_do_not_optimize(c11_arc_put(t->c11_arc)),
+      (void)0)
+BENCH(bm_arc_kprim,
+      arc_clone(t->arc);
+      kpb_do_not_optimize(arc_put(t->arc)),
+      (void)0)
 
 struct ref_bench {
 	const char *op, *impl;

@@ -34,7 +34,7 @@ static void usage(const char *prog)
 {
 	printf("usage: %s [--kp_* flags] [--benchmark_* flags]\n\n"
 	       "kprim flags (also from the environment variable in brackets):\n"
-	       "  --kp_placement=SPEC   compact, scatter, or cpus:LIST such as cpus:0,2-3 [KP_PLACEMENT]\n"
+	       "  --kp_placement=SPEC   compact, scatter, or cpus:LIST (cpus:0,2-3) [KP_PLACEMENT]\n"
 	       "  --kp_mem=POLICY       local, remote or interleave (from thread 0's node) [KP_MEM]\n"
 	       "  --kp_threads=N        contended benchmarks run 1..N threads (default: all PUs) [KP_THREADS]\n"
 	       "  --kp_topology_xml=F   write the hwloc topology to F\n"
