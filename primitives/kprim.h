@@ -18,6 +18,8 @@
 #include "sync/mutex.h"
 
 #include "alloc/gfp.h"
+#include "alloc/page.h"
+#include "alloc/fault.h"
 #include "alloc/slab.h"
 
 #include "ref/refcount.h"

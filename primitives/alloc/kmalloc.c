@@ -1,138 +1,275 @@
 // SPDX-License-Identifier: MIT
 /*
- * kmalloc.c - interim kmalloc over malloc(), with live-object tracking.
+ * kmalloc.c - kmalloc, kfree, ksize, krealloc over the slab caches.
  *
- * Models: include/linux/slab.h (ZERO_SIZE_PTR, KMALLOC_MAX_SIZE, array
- * overflow), mm/slub.c's pre-alloc hook (might_sleep_if(blocking)),
- * mm/failslab.c and lib/fault-inject.c (fail-nth), mm/page_alloc.c's
- * warn_alloc() ("page allocation failure"), mm/kmemleak.c (report shape).
- *
- * Every live object sits on one list under a raw spinlock so kmemleak can
- * walk it; the cost is irrelevant here and the allocator issue replaces the
- * whole file with SLUB.
+ * Models include/linux/slab.h and mm/slab_common.c: the size classes 8, 16,
+ * 32, 64, 96, 128, 192, 256 .. 8192 (x86-64), chosen by the kernel's
+ * size_index table up to 192 and by the highest bit above; larger requests
+ * take 2^order pages (kmalloc_large) up to KMALLOC_MAX_SIZE. Every pointer
+ * handed to kfree/ksize/krealloc is looked up in the page map first, so
+ * foreign, interior and already-freed pointers are reported, not trusted.
+ * krealloc follows mm/slab_common.c: in place while the bucket fits, never
+ * to a smaller bucket; otherwise allocate, copy, free.
  */
-#include <stdlib.h>
+#include <string.h>
 
-#include "alloc/slab.h"
+#include "alloc/slub.h"
 #include "core/report.h"
-#include "core/task.h"
-#include "sync/spinlock.h"
 
-struct kmalloc_hdr {
-	struct kmalloc_hdr *prev, *next;
+#define KMALLOC_SHIFT_HIGH 13	/* 8 KiB: the largest kmalloc cache */
+
+static struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 1];
+
+/* include/linux/slab.h: index of the cache for sizes 1..192, by (size - 1) / 8. */
+static const unsigned char size_index[24] = {
+	3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static unsigned int kmalloc_cache_size(unsigned int index)
+{
+	return index == 1 ? 96 : index == 2 ? 192 : 1u << index;
+}
+
+__attribute__((constructor)) static void create_kmalloc_caches(void)
+{
+	char name[32];
+
+	for (unsigned int i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
+		snprintf(name, sizeof(name), "kmalloc-%u", kmalloc_cache_size(i));
+		kmalloc_caches[i] = kmem_cache_create_caller(name, kmalloc_cache_size(i), 0, 0,
+							     NULL, NULL);
+	}
+}
+
+static inline struct kmem_cache *kmalloc_slab(size_t size)
+{
+	unsigned int index = size <= 192 ? size_index[(size - 1) / 8]
+					 : (unsigned int)(64 - __builtin_clzl(size - 1));
+
+	return kmalloc_caches[index];
+}
+
+/* ---- large blocks ---------------------------------------------------------------- */
+
+struct large_block {
+	void *addr;
 	size_t size;
 	void *caller;
-	int pid;
-} __attribute__((aligned(16)));
+	struct large_block *prev, *next;
+};
 
-static struct kmalloc_hdr live_list = { .prev = &live_list, .next = &live_list };
-static DEFINE_RAW_SPINLOCK(live_lock);
+static struct large_block large_list = { .prev = &large_list, .next = &large_list };
+static DEFINE_RAW_SPINLOCK(large_lock);
 
-void kp_fail_nth_set(unsigned int n)
+static unsigned int size_order(size_t size)
 {
-	kp_current()->fail_nth = n;
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
 }
 
-unsigned int kp_fail_nth_get(void)
+static __noinline void *kmalloc_large(size_t size, gfp_t flags, int node, void *caller)
 {
-	return kp_current()->fail_nth;
-}
-
-/* lib/fault-inject.c should_fail_ex(): count down, fail when it hits 0. */
-static bool should_fail_alloc(gfp_t flags)
-{
-	struct kp_task *t = kp_current();
-
-	if (flags & __GFP_NOFAIL || !t->fail_nth)
-		return false;
-	return --t->fail_nth == 0;
-}
-
-static __cold void warn_alloc_failure(size_t size, gfp_t flags)
-{
-	struct kp_task *t = kp_current();
-
-	if (flags & __GFP_NOWARN)
-		return;
-	fprintf(stderr, "%s: page allocation failure: size:%zu, mode:%#x, pid:%d\n",
-		kp_task_comm(t), size, flags, kp_task_pid(t));
-}
-
-static void *kmalloc_caller(size_t size, gfp_t flags, void *caller)
-{
-	struct kmalloc_hdr *h;
+	struct large_block *lb;
+	struct kp_page *head;
+	unsigned int order;
+	char *p;
 
 	might_sleep_if(gfpflags_allow_blocking(flags));
+	if (size > KMALLOC_MAX_SIZE) {
+		kp_alloc_fail_note(KP_FAIL_TOO_LARGE);
+		goto fail;
+	}
+	if (kp_should_failslab(size, flags))
+		goto fail;
+	order = size_order(size);
+	lb = kp_meta_alloc();
+	if (!lb)
+		goto fail;
+	p = kp_pages_alloc(order, node, flags);
+	if (!p) {
+		kp_meta_free(lb);
+		goto fail;
+	}
+	head = kp_page_lookup(p);
+	head->type = KP_PAGE_LARGE;
+	head->size = (uint32_t)size;
+	head->owner = lb;
+	lb->addr = p;
+	lb->size = size;
+	lb->caller = caller;
+	raw_spin_lock(&large_lock);
+	lb->next = large_list.next;
+	lb->prev = &large_list;
+	large_list.next->prev = lb;
+	large_list.next = lb;
+	raw_spin_unlock(&large_lock);
+	return p;
+fail:
+	warn_alloc(size, flags, "kmalloc_large");
+	return NULL;
+}
+
+static void free_large(struct kp_page *head, void *p)
+{
+	struct large_block *lb = head->owner;
+
+	raw_spin_lock(&large_lock);
+	lb->prev->next = lb->next;
+	lb->next->prev = lb->prev;
+	raw_spin_unlock(&large_lock);
+	kp_meta_free(lb);
+	kp_pages_free(p, head->order);
+}
+
+size_t kmalloc_large_report(FILE *out)
+{
+	size_t n = 0;
+
+	raw_spin_lock(&large_lock);
+	for (struct large_block *lb = large_list.next; lb != &large_list; lb = lb->next) {
+		n++;
+		if (out)
+			fprintf(out, "unreferenced object %p (size %zu):\n"
+				"  kmalloc_large, %zu pages\n  backtrace:\n    [<%p>]\n",
+				lb->addr, lb->size, (lb->size + PAGE_SIZE - 1) >> PAGE_SHIFT,
+				lb->caller);
+	}
+	raw_spin_unlock(&large_lock);
+	return n;
+}
+
+/* ---- kmalloc ------------------------------------------------------------------------- */
+
+static inline void *__kmalloc(size_t size, gfp_t flags, int node, void *caller)
+{
+	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
+		return kmalloc_large(size, flags, node, caller);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (unlikely(size > KMALLOC_MAX_SIZE) || unlikely(should_fail_alloc(flags)))
-		goto fail;
-
-	h = (flags & __GFP_ZERO) ? calloc(1, sizeof(*h) + size)
-				 : malloc(sizeof(*h) + size);
-	if (unlikely(!h))
-		goto fail;
-	h->size = size;
-	h->caller = caller;
-	h->pid = kp_task_pid(kp_current());
-
-	raw_spin_lock(&live_lock);
-	h->next = live_list.next;
-	h->prev = &live_list;
-	live_list.next->prev = h;
-	live_list.next = h;
-	raw_spin_unlock(&live_lock);
-	return h + 1;
-fail:
-	warn_alloc_failure(size, flags);
-	return NULL;
+	return slab_alloc(kmalloc_slab(size), flags, node, caller);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
 {
-	return kmalloc_caller(size, flags, KP_CALLER);
+	return __kmalloc(size, flags, NUMA_NO_NODE, KP_CALLER);
 }
 
-void kfree(const void *obj)
+void *kmalloc_node(size_t size, gfp_t flags, int node)
 {
-	struct kmalloc_hdr *h;
+	if (node != NUMA_NO_NODE && (node < 0 || node >= kp_nr_nodes() || node >= KP_MAX_NODES)) {
+		kp_alloc_fail_note(KP_FAIL_NODE);
+		warn_alloc(size, flags, "kmalloc_node");
+		return NULL;
+	}
+	return __kmalloc(size, flags, node, KP_CALLER);
+}
 
-	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+static __cold void report_bad_pointer(const void *p, const char *fn, struct kp_page *pg,
+				      void *caller)
+{
+	if (pg && pg->type == KP_PAGE_FREE)
+		kp_report(KP_REPORT_DOUBLE_FREE, caller,
+			  "BUG: %s(%p): the block was already freed", fn, p);
+	else
+		kp_report(KP_REPORT_INVALID_FREE, caller,
+			  "BUG: %s(%p): %s", fn, p,
+			  pg && pg->type == KP_PAGE_VMALLOC ? "a vmalloc address (use vfree or kvfree)"
+			  : pg && pg->type == KP_PAGE_LARGE ? "not the start of a kmalloc block"
+			  : "not allocated by kmalloc");
+}
+
+/* The kind of p: its slab, or its large block's head page; NULL (reported) if neither. */
+static struct kp_page *kmalloc_page(const void *p, const char *fn, void *caller)
+{
+	struct kp_page *pg = kp_page_lookup(p);
+
+	if (likely(pg && pg->type == KP_PAGE_SLAB))
+		return pg;
+	if (pg && pg->type == KP_PAGE_LARGE && !((uintptr_t)p & ~PAGE_MASK))
+		return pg;
+	report_bad_pointer(p, fn, pg, caller);
+	return NULL;
+}
+
+static inline void __kfree(const void *p, void *caller)
+{
+	struct kp_page *pg;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	h = (struct kmalloc_hdr *)obj - 1;
+	pg = kmalloc_page(p, "kfree", caller);
+	if (likely(pg && pg->type == KP_PAGE_SLAB)) {
+		struct slab *slab = pg->owner;
 
-	raw_spin_lock(&live_lock);
-	h->prev->next = h->next;
-	h->next->prev = h->prev;
-	raw_spin_unlock(&live_lock);
-	free(h);
-}
-
-static void hex_dump(FILE *out, const unsigned char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i += 16) {
-		fprintf(out, "    ");
-		for (size_t j = i; j < i + 16 && j < len; j++)
-			fprintf(out, "%02x ", p[j]);
-		fprintf(out, "\n");
+		slab_free(slab->cache, slab, (void *)p, caller);
+	} else if (pg) {
+		free_large(pg, (void *)p);
 	}
 }
 
-size_t kp_kmemleak_report(FILE *out)
+void kfree(const void *p)
 {
-	size_t nr = 0;
+	__kfree(p, KP_CALLER);
+}
 
-	raw_spin_lock(&live_lock);
-	for (struct kmalloc_hdr *h = live_list.next; h != &live_list; h = h->next) {
-		nr++;
-		if (!out)
-			continue;
-		fprintf(out, "unreferenced object %p (size %zu):\n", (void *)(h + 1), h->size);
-		fprintf(out, "  pid %d\n", h->pid);
-		fprintf(out, "  hex dump (first %zu bytes):\n", h->size < 32 ? h->size : 32);
-		hex_dump(out, (const unsigned char *)(h + 1), h->size < 32 ? h->size : 32);
-		fprintf(out, "  backtrace:\n    [<%p>]\n", h->caller);
+static size_t __ksize(const void *p, const char *fn, void *caller)
+{
+	struct kp_page *pg;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	pg = kmalloc_page(p, fn, caller);
+	if (!pg)
+		return 0;
+	if (pg->type == KP_PAGE_SLAB)
+		return ((struct slab *)pg->owner)->cache->object_size;
+	return PAGE_SIZE << pg->order;
+}
+
+size_t ksize(const void *p)
+{
+	return __ksize(p, "ksize", KP_CALLER);
+}
+
+void kfree_sensitive(const void *p)
+{
+	size_t ks = __ksize(p, "kfree_sensitive", KP_CALLER);
+
+	if (ks) {
+		memset((void *)p, 0, ks);
+		__asm__ __volatile__("" : : "r"(p) : "memory");	/* memzero_explicit */
+		__kfree(p, KP_CALLER);
 	}
-	raw_spin_unlock(&live_lock);
-	return nr;
+}
+
+void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	void *caller = KP_CALLER;
+	size_t ks;
+	void *ret;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return __kmalloc(new_size, flags, NUMA_NO_NODE, caller);
+	if (!new_size) {
+		__kfree(p, caller);
+		return ZERO_SIZE_PTR;
+	}
+	ks = __ksize(p, "krealloc", caller);
+	if (!ks)
+		return NULL;
+	if (new_size <= ks) {
+		/* The original request size is not tracked: zero the spare tail. */
+		if (flags & __GFP_ZERO)
+			memset((char *)p + new_size, 0, ks - new_size);
+		return (void *)p;
+	}
+	ret = __kmalloc(new_size, flags, NUMA_NO_NODE, caller);
+	if (!ret)
+		return NULL;
+	memcpy(ret, p, ks);
+	__kfree(p, caller);
+	return ret;
 }

@@ -1,36 +1,93 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * slab.h - kmalloc and friends (include/linux/slab.h).
+ * slab.h - kmalloc and slab caches (include/linux/slab.h).
  *
- * Interim implementation (kmalloc.c): each object is a malloc() block with a
- * small header that links it on a live list, so the edges that callers see
- * are already the kernel's: ZERO_SIZE_PTR for size 0, NULL on array size
- * overflow, KMALLOC_MAX_SIZE, might_sleep() for blocking flags, per-task
- * fail-nth, __GFP_ZERO, the "page allocation failure" warning, and a
- * kmemleak-style report of what is still live. The SLUB design of mm/slub.c
- * (size classes, per-CPU freelists, slub_debug, caches) replaces the inside
- * in the allocator issue; the API stays.
+ * Slab caches (kmem_cache_*) are SLUB's design (mm/slub.c, alloc/slub.c):
+ * a per-task current slab with a lock-free freelist, remote frees pushed on
+ * the slab itself, partial slabs per NUMA node. kmalloc (alloc/kmalloc.c)
+ * serves 8 B .. 8 KiB from the kernel's size classes and larger requests
+ * from whole pages, up to KMALLOC_MAX_SIZE.
  */
 #ifndef KPRIM_ALLOC_SLAB_H
 #define KPRIM_ALLOC_SLAB_H
 
 #include <stdio.h>
 
+#include "alloc/fault.h"
 #include "alloc/gfp.h"
+#include "alloc/page.h"
 
 /* kmalloc(0) returns this: distinct from NULL, faults on access. */
 #define ZERO_SIZE_PTR		((void *)16)
 #define ZERO_OR_NULL_PTR(x)	((uintptr_t)(x) <= (uintptr_t)ZERO_SIZE_PTR)
 
-/* MAX_PAGE_ORDER 10 with 4 KiB pages (include/linux/slab.h). */
-#define KMALLOC_MAX_SIZE	(1UL << 22)
+/* Above this kmalloc takes whole pages; up to MAX_PAGE_ORDER of them. */
+#define KMALLOC_MAX_CACHE_SIZE	(2 * PAGE_SIZE)
+#define KMALLOC_MAX_SIZE	(PAGE_SIZE << MAX_PAGE_ORDER)
+
+typedef unsigned int slab_flags_t;
+
+/* kmem_cache_create() flags (include/linux/slab.h values). */
+#define SLAB_CONSISTENCY_CHECKS	0x00000100U	/* F: sanity checks on alloc and free */
+#define SLAB_RED_ZONE		0x00000400U	/* Z: red zones around objects */
+#define SLAB_POISON		0x00000800U	/* P: poison free objects */
+#define SLAB_HWCACHE_ALIGN	0x00002000U	/* align objects to cache lines */
+#define SLAB_STORE_USER		0x00010000U	/* U: record who allocated and freed */
+
+struct kmem_cache;
+
+/*
+ * A cache of objects of one size. align 0 means the natural minimum;
+ * ctor, if given, runs once per object when its slab is created. NULL on
+ * failure (bad size or alignment, no memory).
+ */
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, void (*ctor)(void *));
+/* Free the cache; with objects still allocated, report them and keep it. */
+void kmem_cache_destroy(struct kmem_cache *s);
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags) __attribute__((malloc));
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
+	__attribute__((malloc));
+void kmem_cache_free(struct kmem_cache *s, void *obj);
+/* Fill p[0..nr); all or nothing: returns nr, or 0 with nothing allocated. */
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p);
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p);
+/* Give empty slabs back to the page allocator; returns how many went. */
+unsigned long kmem_cache_shrink(struct kmem_cache *s);
+/* Objects of this cache allocated and not yet freed. */
+unsigned long kmem_cache_live_objects(struct kmem_cache *s);
+const char *kmem_cache_name(const struct kmem_cache *s);
+/* The slot size objects of this cache get. */
+unsigned int kmem_cache_size(const struct kmem_cache *s);
+
+static inline void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
+{
+	return kmem_cache_alloc(s, flags | __GFP_ZERO);
+}
 
 void *kmalloc(size_t size, gfp_t flags) __attribute__((malloc, alloc_size(1)));
+void *kmalloc_node(size_t size, gfp_t flags, int node) __attribute__((malloc, alloc_size(1)));
 void kfree(const void *obj);
+/* kfree() after zeroing the whole allocation. */
+void kfree_sensitive(const void *obj);
+/* The usable size of a kmalloc'ed object (its bucket), 0 for NULL/ZERO_SIZE_PTR. */
+size_t ksize(const void *obj);
+/*
+ * Resize keeping the contents (up to the smaller size). NULL/ZERO_SIZE_PTR
+ * acts as kmalloc; size 0 frees and returns ZERO_SIZE_PTR; in place while
+ * the bucket fits (never moving to a smaller one); NULL on failure with the
+ * old block intact. __GFP_ZERO zeroes what grows.
+ */
+void *krealloc(const void *p, size_t new_size, gfp_t flags) __attribute__((alloc_size(2)));
 
 static inline void *kzalloc(size_t size, gfp_t flags)
 {
 	return kmalloc(size, flags | __GFP_ZERO);
+}
+
+static inline void *kzalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kmalloc_node(size, flags | __GFP_ZERO, node);
 }
 
 /* NULL on n * size overflow, without a warning, as in the kernel. */
@@ -48,18 +105,19 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t flags)
 	return kmalloc_array(n, size, flags | __GFP_ZERO);
 }
 
-/*
- * Fault injection, per task (/proc/thread-self/fail-nth): the n-th
- * allocation from now fails (1 = the next); 0 disables. __GFP_NOFAIL
- * allocations are neither failed nor counted, as in mm/failslab.c.
- */
-void kp_fail_nth_set(unsigned int n);
-/* What is left of the countdown: 0 once the injected failure has fired. */
-unsigned int kp_fail_nth_get(void);
+static inline void *krealloc_array(void *p, size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (unlikely(__builtin_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return krealloc(p, bytes, flags);
+}
 
 /*
  * Print every live object kmemleak-style to out and return how many there
- * are. With out == NULL, only count.
+ * are. With out == NULL, only count. Walks every slab: call it when the
+ * threads that allocate are quiet.
  */
 size_t kp_kmemleak_report(FILE *out);
 

@@ -33,6 +33,15 @@
 #endif
 #endif
 
+/* AddressSanitizer builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KP_ASAN 1
+#endif
+#endif
+
 /* The address a report blames: the caller of the function that reports. */
 #define KP_CALLER		__builtin_return_address(0)
 

@@ -24,6 +24,7 @@ struct kp_task {
 	unsigned int fail_nth;	/* /proc/thread-self/fail-nth: 0 = off */
 	int pid;		/* the OS thread id, filled in on first use */
 	char comm[16];		/* the thread's name, filled in on first use */
+	void *alloc;		/* the allocator's per-task state (alloc/slub.c) */
 };
 
 extern __thread struct kp_task kp_thread_task;

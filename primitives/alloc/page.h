@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page.h - the page allocator every kprim allocator stands on.
+ *
+ * Blocks of 2^order pages, aligned to their size (as the buddy allocator
+ * gives them, mm/page_alloc.c), optionally on a NUMA node (mbind(2); no
+ * hwloc here). Every page has an entry in a page map, kprim's struct page:
+ * what the page belongs to (a slab, a large kmalloc, a vmalloc area) so
+ * that kfree() can tell its own pointers from foreign ones.
+ *
+ * The page layer also owns memory pressure (include/linux/mmzone.h
+ * watermarks, reduced to one zone): a settable limit on bytes in pages;
+ * beyond it, allocations that may reclaim run the registered shrinkers and
+ * retry, __GFP_HIGH (GFP_ATOMIC) may dip into a reserve above the limit,
+ * GFP_NOWAIT may not, and __GFP_NOFAIL always succeeds.
+ */
+#ifndef KPRIM_ALLOC_PAGE_H
+#define KPRIM_ALLOC_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc/gfp.h"
+
+#define PAGE_SHIFT	12
+#define PAGE_SIZE	(1UL << PAGE_SHIFT)
+#define PAGE_MASK	(~(PAGE_SIZE - 1))
+#define MAX_PAGE_ORDER	10
+#define NUMA_NO_NODE	(-1)
+
+enum kp_page_type {
+	KP_PAGE_NONE,		/* not kprim's */
+	KP_PAGE_FREE,		/* kprim's, free (cached by the page allocator) */
+	KP_PAGE_SLAB,		/* part of a slab: owner is its struct slab */
+	KP_PAGE_LARGE,		/* head of a large kmalloc block */
+	KP_PAGE_VMALLOC,	/* part of a vmalloc area: owner is its struct vm_struct */
+};
+
+struct kp_page {
+	uint8_t type;		/* enum kp_page_type */
+	uint8_t order;		/* KP_PAGE_LARGE, KP_PAGE_FREE: the block's order */
+	int16_t node;		/* the node it was bound to, or NUMA_NO_NODE */
+	uint32_t size;		/* KP_PAGE_LARGE: the size asked for */
+	void *owner;
+};
+
+/* The page map entry for the page holding addr; NULL if none was ever made. */
+struct kp_page *kp_page_lookup(const void *addr);
+/* Set the entries of the pages [addr, addr + len) (page-aligned). 0 or -ENOMEM. */
+int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner);
+
+/*
+ * 2^order pages, aligned to their size, on node (NUMA_NO_NODE: anywhere;
+ * with __GFP_THISNODE nowhere else), under the memory limit by gfp's rules.
+ * The map entries are left KP_PAGE_NONE for the caller to set. NULL on
+ * failure, counted by cause.
+ */
+void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp);
+void kp_pages_free(void *addr, unsigned int order);
+/* Account bytes mapped by other means (vmalloc) against the limit: 0 or -ENOMEM. */
+int kp_pages_charge(size_t bytes, gfp_t gfp);
+void kp_pages_uncharge(size_t bytes);
+
+/*
+ * Records of KP_META_SIZE bytes, zeroed, for the allocators' own
+ * bookkeeping (slab descriptors, large blocks, vmalloc areas), kept apart
+ * from the memory they describe. NULL only if the system is out of memory.
+ */
+#define KP_META_SIZE	128
+void *kp_meta_alloc(void);
+void kp_meta_free(void *p);
+
+/* Bind [addr, addr+len) to node; strict makes it the only node allowed. 0 or -errno. */
+int kp_mbind(void *addr, size_t len, int node, bool strict);
+/* The node the page at addr sits on (touching it first), or -errno. */
+int kp_page_node(const void *addr);
+/* How many NUMA nodes this machine has online (at least 1). */
+int kp_nr_nodes(void);
+
+/* ---- memory pressure ---------------------------------------------------- */
+
+/* Limit on bytes in pages (0 = none); DESIGN §3.5. */
+void kp_mem_set_limit(size_t bytes);
+/* Bytes in pages now. */
+size_t kp_mem_used(void);
+
+/* A shrinker: asked to free nr_to_scan objects' worth, returns how many it freed. */
+struct kp_shrinker {
+	unsigned long (*scan)(struct kp_shrinker *s, unsigned long nr_to_scan);
+	struct kp_shrinker *next;
+};
+void kp_shrinker_register(struct kp_shrinker *s);
+void kp_shrinker_unregister(struct kp_shrinker *s);
+
+enum kp_alloc_fail_cause {
+	KP_FAIL_LIMIT,		/* over the limit (after reclaim, where allowed) */
+	KP_FAIL_INJECTED,	/* fault injection (failslab or fail-nth) */
+	KP_FAIL_TOO_LARGE,	/* beyond what the allocator can ever give */
+	KP_FAIL_NODE,		/* the node does not exist or cannot be bound */
+	KP_FAIL_NOMEM,		/* the system itself refused (mmap) */
+	KP_FAIL_NR
+};
+/* Failed allocations by cause since start or the last reset. */
+unsigned long kp_alloc_fail_count(enum kp_alloc_fail_cause cause);
+void kp_alloc_fail_reset(void);
+/* Count one failure (used by every allocator). */
+void kp_alloc_fail_note(enum kp_alloc_fail_cause cause);
+
+#endif /* KPRIM_ALLOC_PAGE_H */

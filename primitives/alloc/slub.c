@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: MIT
+/*
+ * slub.c - slab caches in the design of mm/slub.c.
+ *
+ * Fast path. Each task has, per cache, a current slab and a freelist of
+ * its free objects (struct kmem_cache_cpu, SLUB's cpu slab). Allocation pops
+ * that freelist, a free into the current slab pushes it: plain loads and
+ * stores, no lock, no atomic read-modify-write. "Per task" rather than per
+ * CPU: user space cannot stop a thread from migrating between the read and
+ * the write of a per-CPU freelist without rseq critical sections, which
+ * would need assembly per architecture and do not exist in the model
+ * build; a per-task cache reached through kp_current() is the same thing
+ * when tasks are pinned, works under the model scheduler, and costs one TLS
+ * load.
+ *
+ * Remote frees. A free into a slab that is not the freeing task's current
+ * slab pushes the object on the slab's remote_free stack with one
+ * compare-and-swap (SLUB does the same with its cmpxchg on slab->freelist).
+ * The owner takes the whole stack with one exchange when its freelist runs
+ * dry. Bit 0 of remote_free marks a slab that is full and owned by nobody:
+ * the remote free that clears it puts the slab on its node's partial list,
+ * exactly once, under that node's list_lock. No global lock anywhere on
+ * these paths.
+ *
+ * Slow path. When the current slab is exhausted the task takes a slab from
+ * the node's partial list, or makes a new one from the page allocator.
+ * Ending tasks, kmem_cache_shrink() and kmem_cache_destroy() hand current
+ * slabs back ("deactivate") with their remaining free objects.
+ *
+ * Hardening, as CONFIG_SLAB_FREELIST_HARDENED: free pointers are stored as
+ * ptr ^ cache->random ^ swab(address of the pointer), kept in the middle of
+ * the object (outside it when there is a constructor), and freeing the
+ * object at the head of the freelist again is reported as a double free.
+ * kfree()/kmem_cache_free() look every pointer up in the page map first, so
+ * a pointer kprim never gave, one into the middle of an object, or one
+ * given to the wrong cache is reported as an invalid free and refused.
+ *
+ * Under ASan, free and never-allocated objects are poisoned so that a use
+ * after free inside a slab is an ASan report, not silent corruption.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alloc/slub.h"
+#include "core/atomic.h"
+#include "core/report.h"
+#include "sync/mutex.h"
+
+#ifdef KP_ASAN
+#include <sanitizer/asan_interface.h>
+#define poison_object(s, p)	ASAN_POISON_MEMORY_REGION((p), (s)->size)
+#define unpoison_object(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), (s)->object_size)
+#define __no_asan		__attribute__((no_sanitize("address")))
+#else
+#define poison_object(s, p)	((void)(s), (void)(p))
+#define unpoison_object(s, p)	((void)(s), (void)(p))
+#define __no_asan
+#endif
+
+#define SLAB_UNOWNED_FULL	((uintptr_t)1)
+#define MIN_PARTIAL		2	/* empty slabs kept per node before freeing */
+#define MAX_SLAB_ORDER		3
+
+struct kmem_cache_cpu {
+	void *freelist;
+	struct slab *slab;
+	int node;
+	unsigned long allocs, frees;	/* written by the owner, read by anyone */
+};
+
+struct slub_task {
+	struct slub_task *prev, *next;
+	struct kmem_cache_cpu cpu[KP_MAX_CACHES];
+};
+
+#define SLUB_TASK_ORDER 4	/* 64 KiB: room for struct slub_task */
+
+static struct kmem_cache *caches;		/* every cache, under slab_mutex */
+static unsigned char cache_ids[KP_MAX_CACHES];
+static DEFINE_MUTEX(slab_mutex);
+static struct slub_task task_list = { &task_list, &task_list, { { 0 } } };
+static DEFINE_RAW_SPINLOCK(task_lock);
+static pthread_key_t task_exit_key;
+static pthread_once_t task_exit_once = PTHREAD_ONCE_INIT;
+
+/* ---- free pointers --------------------------------------------------------------- */
+
+static inline uintptr_t freeptr_mask(const struct kmem_cache *s, uintptr_t where)
+{
+	return s->random ^ __builtin_bswap64(where);
+}
+
+static inline __no_asan void *get_freepointer(const struct kmem_cache *s, void *obj)
+{
+	uintptr_t where = (uintptr_t)obj + s->offset;
+
+	return (void *)(*(uintptr_t *)where ^ freeptr_mask(s, where));
+}
+
+static inline __no_asan void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
+{
+	uintptr_t where = (uintptr_t)obj + s->offset;
+
+	*(uintptr_t *)where = (uintptr_t)fp ^ freeptr_mask(s, where);
+}
+
+static size_t freelist_count(const struct kmem_cache *s, void *p)
+{
+	size_t n = 0;
+
+	for (; p; p = get_freepointer(s, p))
+		n++;
+	return n;
+}
+
+/* Append list b to list a; returns the head. */
+static void *freelist_join(const struct kmem_cache *s, void *a, void *b)
+{
+	void *tail = a;
+
+	if (!a)
+		return b;
+	while (get_freepointer(s, tail))
+		tail = get_freepointer(s, tail);
+	set_freepointer(s, tail, b);
+	return a;
+}
+
+/* ---- per-task state ------------------------------------------------------------------ */
+
+static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c);
+
+/* An ending thread hands its slabs back and its counts to the caches. */
+static void slub_task_exit(void *arg)
+{
+	struct slub_task *t = arg;
+
+	mutex_lock(&slab_mutex);
+	for (struct kmem_cache *s = caches; s; s = s->next) {
+		struct kmem_cache_cpu *c = &t->cpu[s->id];
+
+		flush_cpu(s, c);
+		kp_atomic_fetch_add(&s->flushed_allocs, c->allocs, KP_RELAXED);
+		kp_atomic_fetch_add(&s->flushed_frees, c->frees, KP_RELAXED);
+	}
+	raw_spin_lock(&task_lock);
+	t->prev->next = t->next;
+	t->next->prev = t->prev;
+	raw_spin_unlock(&task_lock);
+	mutex_unlock(&slab_mutex);
+	if (kp_thread_task.alloc == t)
+		kp_thread_task.alloc = NULL;
+	kp_pages_free(t, SLUB_TASK_ORDER);
+}
+
+static void make_task_exit_key(void)
+{
+	pthread_key_create(&task_exit_key, slub_task_exit);
+}
+
+static __noinline struct slub_task *slub_task_init(struct kp_task *task)
+{
+	struct slub_task *t = kp_pages_alloc(SLUB_TASK_ORDER, NUMA_NO_NODE,
+					     __GFP_NOFAIL | __GFP_NOWARN | __GFP_ZERO);
+
+	if (!t)
+		return NULL;
+	raw_spin_lock(&task_lock);
+	t->next = task_list.next;
+	t->prev = &task_list;
+	task_list.next->prev = t;
+	task_list.next = t;
+	raw_spin_unlock(&task_lock);
+	task->alloc = t;
+	/* OS threads flush at exit; model tasks end with their run. */
+	if (task == &kp_thread_task) {
+		pthread_once(&task_exit_once, make_task_exit_key);
+		pthread_setspecific(task_exit_key, t);
+	}
+	return t;
+}
+
+static inline struct kmem_cache_cpu *this_cpu(const struct kmem_cache *s)
+{
+	struct kp_task *task = kp_current();
+	struct slub_task *t = task->alloc;
+
+	if (unlikely(!t) && !(t = slub_task_init(task)))
+		return NULL;
+	return &t->cpu[s->id];
+}
+
+/* Counters only their owner writes: a plain add, readable by anyone. */
+static inline void count_inc(unsigned long *counter)
+{
+	kp_atomic_store(counter, *counter + 1, KP_RELAXED);
+}
+
+/* ---- nodes and partial lists ------------------------------------------------------------ */
+
+static int local_node(void)
+{
+	unsigned int cpu, node = 0;
+
+	if (kp_nr_nodes() == 1 || syscall(SYS_getcpu, &cpu, &node, NULL))
+		return 0;
+	return node < KP_MAX_NODES ? (int)node : 0;
+}
+
+static void add_partial(struct kmem_cache_node *n, struct slab *slab)
+{
+	slab->prev = NULL;
+	slab->next = n->partial;
+	if (n->partial)
+		n->partial->prev = slab;
+	n->partial = slab;
+	n->nr_partial++;
+	slab->on_partial = true;
+}
+
+static void remove_partial(struct kmem_cache_node *n, struct slab *slab)
+{
+	if (slab->prev)
+		slab->prev->next = slab->next;
+	else
+		n->partial = slab->next;
+	if (slab->next)
+		slab->next->prev = slab->prev;
+	n->nr_partial--;
+	slab->on_partial = false;
+}
+
+static void discard_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab)
+{
+	if (slab->all_prev)
+		slab->all_prev->all_next = slab->all_next;
+	else
+		n->all = slab->all_next;
+	if (slab->all_next)
+		slab->all_next->all_prev = slab->all_prev;
+	kp_page_map_set(slab->base, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL);
+	kp_pages_free(slab->base, s->order);
+	kp_meta_free(slab);
+}
+
+/*
+ * A slab nobody owns and no list holds comes back to its node (list_lock
+ * held): with free objects it goes on the partial list, or is freed when
+ * entirely free and the node has partial slabs enough; with none it is
+ * marked unowned-full, so that the first remote free will list it.
+ */
+static void release_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab)
+{
+	for (;;) {
+		void *remote = kp_atomic_xchg(&slab->remote_free, NULL, KP_ACQUIRE);
+		void *none = NULL;
+
+		slab->freelist = freelist_join(s, slab->freelist, remote);
+		if (slab->freelist)
+			break;
+		if (kp_atomic_try_cmpxchg(&slab->remote_free, &none, (void *)SLAB_UNOWNED_FULL,
+					  KP_RELEASE))
+			return;
+	}
+	if (n->nr_partial >= MIN_PARTIAL &&
+	    freelist_count(s, slab->freelist) == s->objects) {
+		discard_slab(s, n, slab);
+		return;
+	}
+	add_partial(n, slab);
+}
+
+/* Deactivate a task's current slab, handing back its free objects. */
+static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct slab *slab = c->slab;
+	struct kmem_cache_node *n;
+
+	if (!slab)
+		return;
+	n = &s->node[slab->node];
+	raw_spin_lock(&n->list_lock);
+	slab->freelist = c->freelist;
+	c->freelist = NULL;
+	c->slab = NULL;
+	release_slab(s, n, slab);
+	raw_spin_unlock(&n->list_lock);
+}
+
+/* Take a slab off a node's partial list and make it the task's. */
+static bool get_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, int node)
+{
+	struct kmem_cache_node *n = &s->node[node];
+	struct slab *slab;
+
+	raw_spin_lock(&n->list_lock);
+	slab = n->partial;
+	if (slab) {
+		remove_partial(n, slab);
+		c->freelist = slab->freelist;
+		slab->freelist = NULL;
+	}
+	raw_spin_unlock(&n->list_lock);
+	if (!slab)
+		return false;
+	if (!c->freelist)
+		c->freelist = kp_atomic_xchg(&slab->remote_free, NULL, KP_ACQUIRE);
+	c->slab = slab;
+	c->node = node;
+	return true;
+}
+
+static gfp_t page_gfp(gfp_t gfp)
+{
+	return gfp & (__GFP_RECLAIM | __GFP_HIGH | __GFP_NOFAIL | __GFP_NORETRY |
+		      __GFP_RETRY_MAYFAIL | __GFP_THISNODE | __GFP_NOWARN);
+}
+
+static bool new_slab(struct kmem_cache *s, struct kmem_cache_cpu *c, int node, gfp_t gfp)
+{
+	struct kmem_cache_node *n = &s->node[node];
+	struct slab *slab = kp_meta_alloc();
+	char *mem;
+
+	if (!slab)
+		return false;
+	mem = kp_pages_alloc(s->order, kp_nr_nodes() > 1 ? node : NUMA_NO_NODE, page_gfp(gfp));
+	if (!mem) {
+		kp_meta_free(slab);
+		return false;
+	}
+	slab->cache = s;
+	slab->base = mem;
+	slab->node = node;
+	for (unsigned int i = 0; i < s->objects; i++) {
+		char *obj = mem + (size_t)i * s->size;
+
+		if (s->ctor)
+			s->ctor(obj);
+		set_freepointer(s, obj, i + 1 < s->objects ? obj + s->size : NULL);
+		poison_object(s, obj);
+	}
+	if (kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_SLAB, slab)) {
+		kp_pages_free(mem, s->order);
+		kp_meta_free(slab);
+		return false;
+	}
+	raw_spin_lock(&n->list_lock);
+	slab->all_next = n->all;
+	if (n->all)
+		n->all->all_prev = slab;
+	n->all = slab;
+	raw_spin_unlock(&n->list_lock);
+	c->slab = slab;
+	c->freelist = mem;
+	c->node = node;
+	return true;
+}
+
+/* ---- allocation ----------------------------------------------------------------------------- */
+
+/*
+ * ___slab_alloc(): the current slab is exhausted (or on the wrong node).
+ * Take its remote frees, else retire it and move to a partial slab, else
+ * to a new one.
+ */
+static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c,
+					gfp_t gfp, int node)
+{
+	void *obj;
+
+	if (c->slab && node != NUMA_NO_NODE && c->slab->node != node)
+		flush_cpu(s, c);
+	if (c->slab && !c->freelist) {
+		void *none = NULL;
+
+		c->freelist = kp_atomic_xchg(&c->slab->remote_free, NULL, KP_ACQUIRE);
+		if (!c->freelist &&
+		    kp_atomic_try_cmpxchg(&c->slab->remote_free, &none,
+					  (void *)SLAB_UNOWNED_FULL, KP_RELEASE))
+			c->slab = NULL;		/* full: the first remote free relists it */
+		else if (!c->freelist)
+			c->freelist = kp_atomic_xchg(&c->slab->remote_free, NULL, KP_ACQUIRE);
+	}
+	if (!c->freelist) {
+		int nid = node == NUMA_NO_NODE ? local_node() : node;
+
+		if (!get_partial(s, c, nid) &&
+		    (node != NUMA_NO_NODE || !get_partial(s, c, 0)) &&
+		    !new_slab(s, c, nid, gfp))
+			return NULL;
+	}
+	obj = c->freelist;
+	unpoison_object(s, obj);
+	c->freelist = get_freepointer(s, obj);
+	return obj;
+}
+
+static __cold void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
+{
+	warn_alloc(s->object_size, gfp, s->name);
+	return NULL;
+}
+
+void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, void *caller)
+{
+	struct kmem_cache_cpu *c;
+	void *obj;
+
+	(void)caller;
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	if (unlikely(kp_should_failslab(s->object_size, gfp)))
+		return slab_alloc_failed(s, gfp);
+	c = this_cpu(s);
+	if (unlikely(!c))
+		return slab_alloc_failed(s, gfp);
+	obj = c->freelist;
+	if (likely(obj && (node == NUMA_NO_NODE || node == c->node))) {
+		unpoison_object(s, obj);
+		c->freelist = get_freepointer(s, obj);
+	} else {
+		obj = slab_alloc_slow(s, c, gfp, node);
+		if (unlikely(!obj))
+			return slab_alloc_failed(s, gfp);
+	}
+	count_inc(&c->allocs);
+	if (gfp & __GFP_ZERO)
+		memset(obj, 0, s->object_size);
+	return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	return slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER);
+}
+
+void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
+{
+	if (node != NUMA_NO_NODE && (node < 0 || node >= kp_nr_nodes() || node >= KP_MAX_NODES)) {
+		kp_alloc_fail_note(KP_FAIL_NODE);
+		return slab_alloc_failed(s, flags);
+	}
+	return slab_alloc(s, flags, node, KP_CALLER);
+}
+
+int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
+{
+	for (size_t i = 0; i < nr; i++) {
+		p[i] = slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER);
+		if (unlikely(!p[i])) {
+			kmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return (int)nr;
+}
+
+/* ---- free ----------------------------------------------------------------------------------- */
+
+static __cold void report_double_free(struct kmem_cache *s, void *obj, void *caller)
+{
+	kp_report(KP_REPORT_DOUBLE_FREE, caller,
+		  "BUG %s: Object already free: %p (naive double free or corruption)",
+		  s->name, obj);
+}
+
+/* __slab_free(): obj is not in the freeing task's current slab. */
+static __noinline void slab_free_remote(struct kmem_cache *s, struct slab *slab, void *obj,
+					void *caller)
+{
+	void *old = kp_atomic_load(&slab->remote_free, KP_RELAXED);
+	void *head;
+
+	do {
+		head = (void *)((uintptr_t)old & ~SLAB_UNOWNED_FULL);
+		if (unlikely(head == obj)) {
+			report_double_free(s, obj, caller);
+			return;
+		}
+		set_freepointer(s, obj, head);
+		poison_object(s, obj);
+	} while (!kp_atomic_try_cmpxchg(&slab->remote_free, &old, obj, KP_RELEASE));
+
+	if ((uintptr_t)old & SLAB_UNOWNED_FULL) {
+		struct kmem_cache_node *n = &s->node[slab->node];
+
+		raw_spin_lock(&n->list_lock);
+		add_partial(n, slab);
+		raw_spin_unlock(&n->list_lock);
+	}
+}
+
+static __cold void report_invalid_free(struct kmem_cache *s, const void *obj, void *caller,
+				       const char *why)
+{
+	kp_report(KP_REPORT_INVALID_FREE, caller, "BUG %s: Invalid object pointer %p: %s",
+		  s ? s->name : "kmalloc", obj, why);
+}
+
+void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
+{
+	size_t offset = (size_t)((char *)obj - slab->base);
+	size_t index = (offset * s->reciprocal) >> 32;
+	struct kmem_cache_cpu *c;
+
+	if (unlikely(index >= s->objects || index * s->size != offset)) {
+		report_invalid_free(s, obj, caller, "not the start of an object");
+		return;
+	}
+	c = this_cpu(s);
+	if (unlikely(!c))
+		return;
+	if (likely(slab == c->slab)) {
+		if (unlikely(obj == c->freelist)) {
+			report_double_free(s, obj, caller);
+			return;
+		}
+		set_freepointer(s, obj, c->freelist);
+		poison_object(s, obj);
+		c->freelist = obj;
+	} else {
+		slab_free_remote(s, slab, obj, caller);
+	}
+	count_inc(&c->frees);
+}
+
+void kmem_cache_free(struct kmem_cache *s, void *obj)
+{
+	struct slab *slab;
+
+	if (unlikely(!obj))
+		return;
+	slab = virt_to_slab(obj);
+	if (unlikely(!slab || slab->cache != s)) {
+		report_invalid_free(s, obj, KP_CALLER, slab ? "from another cache"
+						     : "not from any slab cache");
+		return;
+	}
+	slab_free(s, slab, obj, KP_CALLER);
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
+{
+	for (size_t i = 0; i < nr; i++)
+		kmem_cache_free(s, p[i]);
+}
+
+/* ---- caches --------------------------------------------------------------------------------- */
+
+static unsigned int align_up(unsigned int x, unsigned int a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static uintptr_t cache_random(void)
+{
+	static uintptr_t seed = 0x2545f4914f6cdd1dULL;
+	uintptr_t x = kp_atomic_fetch_add(&seed, 0x9e3779b97f4a7c15ULL, KP_RELAXED);
+
+	x ^= (uintptr_t)&x >> 4;	/* a little per-process variation (ASLR) */
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 31);
+}
+
+/* calculate_sizes(): where the free pointer goes, slot size, slab order. */
+static bool calculate_sizes(struct kmem_cache *s)
+{
+	unsigned int size = align_up(s->object_size, sizeof(void *));
+
+	if (s->ctor) {
+		s->offset = size;		/* outside the object the ctor built */
+		size += sizeof(void *);
+	} else {
+		s->offset = (s->object_size / 2) & ~(unsigned int)(sizeof(void *) - 1);
+	}
+	s->size = align_up(size, s->align);
+	for (s->order = 0; s->order < MAX_SLAB_ORDER; s->order++)
+		if ((PAGE_SIZE << s->order) / s->size >= 16)
+			break;
+	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
+	s->reciprocal = (uint32_t)(((1ULL << 32) + s->size - 1) / s->size);
+	return s->objects > 0;
+}
+
+struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
+					    unsigned int align, slab_flags_t flags,
+					    void (*ctor)(void *), void *caller)
+{
+	struct kmem_cache *s;
+	int id = -1;
+
+	(void)caller;
+	if (!name || !size || size > (PAGE_SIZE << MAX_SLAB_ORDER) ||
+	    (align & (align - 1)) || align > PAGE_SIZE)
+		return NULL;
+	if (flags & SLAB_HWCACHE_ALIGN && align < 64 && size > 32)
+		align = 64;
+	if (align < sizeof(void *))
+		align = sizeof(void *);
+
+	s = kp_pages_alloc(0, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	if (!s)
+		return NULL;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->object_size = size;
+	s->align = align;
+	s->flags = flags;
+	s->ctor = ctor;
+	s->random = cache_random();
+	if (!calculate_sizes(s)) {
+		kp_pages_free(s, 0);
+		return NULL;
+	}
+	for (int i = 0; i < KP_MAX_NODES; i++)
+		raw_spin_lock_init(&s->node[i].list_lock);
+
+	mutex_lock(&slab_mutex);
+	for (int i = 0; i < KP_MAX_CACHES && id < 0; i++)
+		if (!cache_ids[i])
+			id = i;
+	if (id >= 0) {
+		cache_ids[id] = 1;
+		s->id = id;
+		s->next = caches;
+		caches = s;
+	}
+	mutex_unlock(&slab_mutex);
+	if (id < 0) {
+		kp_pages_free(s, 0);
+		return NULL;
+	}
+	return s;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, void (*ctor)(void *))
+{
+	return kmem_cache_create_caller(name, size, align, flags, ctor, KP_CALLER);
+}
+
+const char *kmem_cache_name(const struct kmem_cache *s)
+{
+	return s->name;
+}
+
+unsigned int kmem_cache_size(const struct kmem_cache *s)
+{
+	return s->object_size;
+}
+
+unsigned long kmem_cache_live_objects(struct kmem_cache *s)
+{
+	unsigned long allocs = kp_atomic_load(&s->flushed_allocs, KP_RELAXED);
+	unsigned long frees = kp_atomic_load(&s->flushed_frees, KP_RELAXED);
+
+	raw_spin_lock(&task_lock);
+	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
+		allocs += kp_atomic_load(&t->cpu[s->id].allocs, KP_RELAXED);
+		frees += kp_atomic_load(&t->cpu[s->id].frees, KP_RELAXED);
+	}
+	raw_spin_unlock(&task_lock);
+	return allocs - frees;
+}
+
+/* Every task's current slab of s back to its node (the caller keeps tasks out of s). */
+static void flush_all(struct kmem_cache *s)
+{
+	raw_spin_lock(&task_lock);
+	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
+		struct kmem_cache_cpu *c = &t->cpu[s->id];
+
+		raw_spin_unlock(&task_lock);
+		flush_cpu(s, c);
+		raw_spin_lock(&task_lock);
+	}
+	raw_spin_unlock(&task_lock);
+}
+
+static unsigned long shrink_node(struct kmem_cache *s, struct kmem_cache_node *n)
+{
+	unsigned long freed = 0;
+
+	raw_spin_lock(&n->list_lock);
+	for (struct slab *slab = n->partial, *next; slab; slab = next) {
+		next = slab->next;
+		slab->freelist = freelist_join(s, slab->freelist,
+					       kp_atomic_xchg(&slab->remote_free, NULL,
+							      KP_ACQUIRE));
+		if (freelist_count(s, slab->freelist) == s->objects) {
+			remove_partial(n, slab);
+			discard_slab(s, n, slab);
+			freed++;
+		}
+	}
+	raw_spin_unlock(&n->list_lock);
+	return freed;
+}
+
+unsigned long kmem_cache_shrink(struct kmem_cache *s)
+{
+	unsigned long freed = 0;
+
+	flush_all(s);
+	for (int i = 0; i < KP_MAX_NODES; i++)
+		freed += shrink_node(s, &s->node[i]);
+	return freed;
+}
+
+/*
+ * Walk the live objects of s: every object of every slab that is on no
+ * freelist (the slab's, its remote stack, or a task's current freelist).
+ * Only meaningful when the cache is quiet.
+ */
+static size_t for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
+								       void *obj, void *arg),
+				   void *arg)
+{
+	unsigned char free_map[(PAGE_SIZE << MAX_SLAB_ORDER) / 8 / 8 + 1];
+	size_t live = 0;
+
+	for (int i = 0; i < KP_MAX_NODES; i++) {
+		struct kmem_cache_node *n = &s->node[i];
+
+		raw_spin_lock(&n->list_lock);
+		for (struct slab *slab = n->all; slab; slab = slab->all_next) {
+			void *remote = (void *)((uintptr_t)kp_atomic_load(&slab->remote_free,
+									  KP_ACQUIRE) &
+						~SLAB_UNOWNED_FULL);
+			void *lists[2] = { slab->freelist, remote };
+
+			memset(free_map, 0, sizeof(free_map));
+			for (int l = 0; l < 2; l++)
+				for (void *p = lists[l]; p; p = get_freepointer(s, p)) {
+					size_t idx = (size_t)((char *)p - slab->base) / s->size;
+
+					free_map[idx / 8] |= (unsigned char)(1u << (idx % 8));
+				}
+			raw_spin_lock(&task_lock);
+			for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
+				if (t->cpu[s->id].slab != slab)
+					continue;
+				for (void *p = t->cpu[s->id].freelist; p; p = get_freepointer(s, p)) {
+					size_t idx = (size_t)((char *)p - slab->base) / s->size;
+
+					free_map[idx / 8] |= (unsigned char)(1u << (idx % 8));
+				}
+			}
+			raw_spin_unlock(&task_lock);
+			for (size_t idx = 0; idx < s->objects; idx++) {
+				if (free_map[idx / 8] & (1u << (idx % 8)))
+					continue;
+				live++;
+				if (fn)
+					fn(s, slab->base + idx * s->size, arg);
+			}
+		}
+		raw_spin_unlock(&n->list_lock);
+	}
+	return live;
+}
+
+static __no_asan void print_object(struct kmem_cache *s, void *obj, void *arg)
+{
+	FILE *out = arg;
+	const unsigned char *p = obj;
+	size_t dump = s->object_size < 32 ? s->object_size : 32;
+
+	fprintf(out, "unreferenced object %p (size %u):\n", obj, s->object_size);
+	fprintf(out, "  cache \"%s\"\n", s->name);
+	fprintf(out, "  hex dump (first %zu bytes):\n", dump);
+	for (size_t i = 0; i < dump; i += 16) {
+		fprintf(out, "    ");
+		for (size_t j = i; j < i + 16 && j < dump; j++)
+			fprintf(out, "%02x ", p[j]);
+		fprintf(out, "\n");
+	}
+	fprintf(out, "  backtrace: (record call sites with KP_SLUB_DEBUG=U)\n");
+}
+
+void kmem_cache_destroy(struct kmem_cache *s)
+{
+	unsigned long live;
+
+	if (!s)
+		return;
+	flush_all(s);
+	live = kmem_cache_live_objects(s);
+	if (live) {
+		kp_report(KP_REPORT_CACHE_NOT_EMPTY, KP_CALLER,
+			  "kmem_cache_destroy %s: Slab cache still has objects (%lu)", s->name,
+			  live);
+		for_each_live_object(s, print_object, stderr);
+		return;		/* as the kernel does: the cache stays, leaked */
+	}
+	mutex_lock(&slab_mutex);
+	for (struct kmem_cache **p = &caches; *p; p = &(*p)->next) {
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	}
+	cache_ids[s->id] = 0;
+	raw_spin_lock(&task_lock);
+	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next)
+		memset(&t->cpu[s->id], 0, sizeof(t->cpu[s->id]));
+	raw_spin_unlock(&task_lock);
+	mutex_unlock(&slab_mutex);
+	for (int i = 0; i < KP_MAX_NODES; i++) {
+		struct kmem_cache_node *n = &s->node[i];
+
+		while (n->all) {
+			if (n->all->on_partial)
+				remove_partial(n, n->all);
+			discard_slab(s, n, n->all);
+		}
+	}
+	kp_pages_free(s, 0);
+}
+
+size_t kp_kmemleak_report(FILE *out)
+{
+	size_t live = 0;
+
+	mutex_lock(&slab_mutex);
+	for (struct kmem_cache *s = caches; s; s = s->next)
+		live += for_each_live_object(s, out ? print_object : NULL, out);
+	mutex_unlock(&slab_mutex);
+	return live + kmalloc_large_report(out);
+}
+
+void warn_alloc(size_t size, gfp_t gfp, const char *what)
+{
+	struct kp_task *t = kp_current();
+
+	if (gfp & __GFP_NOWARN)
+		return;
+	fprintf(stderr, "%s: page allocation failure: %s size:%zu, mode:%#x, pid:%d\n",
+		kp_task_comm(t), what, size, gfp, kp_task_pid(t));
+}
