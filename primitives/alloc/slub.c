@@ -54,10 +54,12 @@
 #include <sanitizer/asan_interface.h>
 #define poison_object(s, p)	ASAN_POISON_MEMORY_REGION((p), (s)->size)
 #define unpoison_object(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), (s)->object_size)
+#define unpoison_slab(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), PAGE_SIZE << (s)->order)
 #define __no_asan		__attribute__((no_sanitize("address")))
 #else
 #define poison_object(s, p)	((void)(s), (void)(p))
 #define unpoison_object(s, p)	((void)(s), (void)(p))
+#define unpoison_slab(s, p)	((void)(s), (void)(p))
 #define __no_asan
 #endif
 
@@ -243,6 +245,7 @@ static void discard_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct
 	if (slab->all_next)
 		slab->all_next->all_prev = slab->all_prev;
 	kp_page_map_set(slab->base, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL);
+	unpoison_slab(s, slab->base);	/* the page allocator writes into free blocks */
 	kp_pages_free(slab->base, s->order);
 	kp_meta_free(slab);
 }

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_page.c - page blocks, the page map, NUMA placement and memory
+ * pressure: the limit, the __GFP_HIGH reserve, shrinkers for allocations
+ * that may reclaim, GFP_NOWAIT failing, __GFP_NOFAIL never failing.
+ */
+#include "kp_test.h"
+
+static int teardown(void **state)
+{
+	kp_mem_set_limit(0);
+	return kp_test_teardown(state);
+}
+
+#define page_test(f) cmocka_unit_test_setup_teardown(f, kp_test_setup, teardown)
+
+static void test_blocks_are_aligned_and_mapped(void **state)
+{
+	(void)state;
+	for (unsigned int order = 0; order <= 4; order++) {
+		char *p = kp_pages_alloc(order, NUMA_NO_NODE, GFP_KERNEL);
+		struct kp_page *pg;
+
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % (PAGE_SIZE << order), 0);
+		p[0] = 1;
+		p[(PAGE_SIZE << order) - 1] = 2;
+		pg = kp_page_lookup(p);
+		assert_non_null(pg);
+		assert_int_equal(pg->order, order);
+		kp_pages_free(p, order);
+		assert_int_equal(kp_page_lookup(p)->type, KP_PAGE_FREE);
+	}
+	assert_null(kp_pages_alloc(MAX_PAGE_ORDER + 1, NUMA_NO_NODE, GFP_KERNEL));
+}
+
+static void test_zeroed_even_when_recycled(void **state)
+{
+	unsigned char *p = kp_pages_alloc(1, NUMA_NO_NODE, GFP_KERNEL);
+	unsigned char *q;
+
+	(void)state;
+	memset(p, 0xff, 2 * PAGE_SIZE);
+	kp_pages_free(p, 1);
+	q = kp_pages_alloc(1, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO);
+	for (size_t i = 0; i < 2 * PAGE_SIZE; i++)
+		assert_int_equal(q[i], 0);
+	kp_pages_free(q, 1);
+}
+
+static void test_numa_node(void **state)
+{
+	char *p;
+
+	(void)state;
+	assert_true(kp_nr_nodes() >= 1);
+	p = kp_pages_alloc(0, 0, GFP_KERNEL | __GFP_THISNODE);
+	assert_non_null(p);
+	assert_int_equal(kp_page_node(p), 0);
+	kp_pages_free(p, 0);
+	kp_alloc_fail_reset();
+	assert_null(kp_pages_alloc(0, kp_nr_nodes(), GFP_KERNEL));
+	assert_null(kp_pages_alloc(0, -5, GFP_KERNEL));
+	assert_int_equal(kp_alloc_fail_count(KP_FAIL_NODE), 2);
+}
+
+static void *balloon;
+
+static unsigned long deflate(struct kp_shrinker *s, unsigned long nr)
+{
+	(void)s;
+	(void)nr;
+	if (!balloon)
+		return 0;
+	kp_pages_free(balloon, 6);
+	balloon = NULL;
+	return 64;
+}
+
+static void test_pressure_by_gfp(void **state)
+{
+	struct kp_shrinker shrinker = { .scan = deflate };
+	void *a, *b, *c;
+
+	(void)state;
+	kp_alloc_fail_reset();
+	kp_mem_set_limit(kp_mem_used() + 16 * PAGE_SIZE);
+
+	/* GFP_NOWAIT gets no reserve and does not reclaim. */
+	assert_null(kp_pages_alloc(5, NUMA_NO_NODE, GFP_NOWAIT));
+	assert_int_equal(kp_alloc_fail_count(KP_FAIL_LIMIT), 1);
+	/* GFP_ATOMIC may go past the limit into the reserve (64 pages here). */
+	a = kp_pages_alloc(5, NUMA_NO_NODE, GFP_ATOMIC);
+	assert_non_null(a);
+	/* ... but not far past it. */
+	assert_null(kp_pages_alloc(7, NUMA_NO_NODE, GFP_ATOMIC));
+	/* GFP_KERNEL fails with nothing to reclaim ... */
+	assert_null(kp_pages_alloc(3, NUMA_NO_NODE, GFP_KERNEL));
+	assert_int_equal(kp_alloc_fail_count(KP_FAIL_LIMIT), 3);
+	/* ... and succeeds once a shrinker gives memory back. */
+	kp_mem_set_limit(0);
+	balloon = kp_pages_alloc(6, NUMA_NO_NODE, GFP_KERNEL);
+	kp_mem_set_limit(kp_mem_used());
+	kp_shrinker_register(&shrinker);
+	b = kp_pages_alloc(3, NUMA_NO_NODE, GFP_KERNEL);
+	assert_non_null(b);
+	assert_null(balloon);
+	/* __GFP_NOFAIL never fails, limit or not. */
+	c = kp_pages_alloc(6, NUMA_NO_NODE, GFP_NOWAIT | __GFP_NOFAIL);
+	assert_non_null(c);
+	kp_shrinker_unregister(&shrinker);
+	kp_pages_free(a, 5);
+	kp_pages_free(b, 3);
+	kp_pages_free(c, 6);
+	assert_int_equal(kp_alloc_fail_count(KP_FAIL_LIMIT), 3);
+}
+
+/* kmalloc feels the limit too: its new slabs are pages. */
+static void test_kmalloc_under_limit(void **state)
+{
+	void *p;
+
+	(void)state;
+	kp_mem_set_limit(kp_mem_used());
+	p = kmalloc(64 << 10, GFP_NOWAIT);
+	assert_null(p);
+	p = kmalloc(64 << 10, GFP_ATOMIC);
+	assert_non_null(p);
+	kfree(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		page_test(test_blocks_are_aligned_and_mapped),
+		page_test(test_zeroed_even_when_recycled),
+		page_test(test_numa_node),
+		page_test(test_pressure_by_gfp),
+		page_test(test_kmalloc_under_limit),
+	};
+
+	return kp_run_tests("page", tests);
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_slab.c - kmem_cache_*: the SLUB contract, the misuse it reports,
+ * and remote frees from other threads.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "kp_test.h"
+
+struct thing {
+	int magic;
+	char payload[44];
+};
+
+static int ctor_calls;
+
+static void thing_ctor(void *p)
+{
+	((struct thing *)p)->magic = 0x5eed;
+	ctor_calls++;
+}
+
+static int teardown(void **state)
+{
+	kp_fail_nth_set(0);
+	return kp_test_teardown(state);
+}
+
+#define slab_test(f) cmocka_unit_test_setup_teardown(f, kp_test_setup, teardown)
+
+static void test_create_rejects_bad_arguments(void **state)
+{
+	(void)state;
+	assert_null(kmem_cache_create(NULL, 32, 0, 0, NULL));
+	assert_null(kmem_cache_create("zero", 0, 0, 0, NULL));
+	assert_null(kmem_cache_create("odd-align", 32, 24, 0, NULL));
+	assert_null(kmem_cache_create("huge", 1u << 30, 0, 0, NULL));
+	assert_no_reports();
+}
+
+static void test_alloc_free_and_accounting(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("things", sizeof(struct thing), 0, 0, NULL);
+	struct thing *t[100];
+
+	(void)state;
+	assert_non_null(s);
+	assert_string_equal(kmem_cache_name(s), "things");
+	assert_int_equal(kmem_cache_size(s), sizeof(struct thing));
+	for (int i = 0; i < 100; i++) {
+		t[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		assert_non_null(t[i]);
+		assert_int_equal((uintptr_t)t[i] % 8, 0);
+		memset(t[i], i, sizeof(*t[i]));
+		for (int j = 0; j < i; j++)
+			assert_ptr_not_equal(t[i], t[j]);
+	}
+	assert_int_equal(kmem_cache_live_objects(s), 100);
+	for (int i = 0; i < 100; i++) {
+		for (size_t b = 0; b < sizeof(*t[i]); b++)
+			assert_int_equal(((unsigned char *)t[i])[b], i);	/* nobody overlapped */
+		kmem_cache_free(s, t[i]);
+	}
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+	kmem_cache_destroy(s);
+	assert_no_reports();
+}
+
+static void test_alignment(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("aligned", 40, 128, 0, NULL);
+	struct kmem_cache *hw = kmem_cache_create("hwcache", 100, 0, SLAB_HWCACHE_ALIGN, NULL);
+	void *p[20], *q[20];
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		q[i] = kmem_cache_alloc(hw, GFP_KERNEL);
+		assert_int_equal((uintptr_t)p[i] % 128, 0);
+		assert_int_equal((uintptr_t)q[i] % 64, 0);
+	}
+	kmem_cache_free_bulk(s, 20, p);
+	kmem_cache_free_bulk(hw, 20, q);
+	kmem_cache_destroy(s);
+	kmem_cache_destroy(hw);
+	assert_no_reports();
+}
+
+static void test_zalloc_zeroes_reused_objects(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("dirty", 64, 0, 0, NULL);
+	unsigned char *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	(void)state;
+	memset(p, 0xee, 64);
+	kmem_cache_free(s, p);
+	p = kmem_cache_zalloc(s, GFP_KERNEL);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(p[i], 0);
+	kmem_cache_free(s, p);
+	kmem_cache_destroy(s);
+}
+
+/* The constructor runs once per object, when its slab is made; state survives free. */
+static void test_ctor(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("ctor", sizeof(struct thing), 0, 0, thing_ctor);
+	struct thing *t;
+
+	(void)state;
+	ctor_calls = 0;
+	t = kmem_cache_alloc(s, GFP_KERNEL);
+	assert_int_equal(t->magic, 0x5eed);
+	assert_true(ctor_calls > 1);	/* the whole slab was constructed */
+	t->magic = 7;
+	kmem_cache_free(s, t);
+	t = kmem_cache_alloc(s, GFP_KERNEL);
+	assert_int_equal(t->magic, 7);	/* the free pointer lives outside the object */
+	kmem_cache_free(s, t);
+	kmem_cache_destroy(s);
+}
+
+static void test_bulk_all_or_nothing(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("bulk", 32, 0, 0, NULL);
+	void *p[200];
+
+	(void)state;
+	assert_int_equal(kmem_cache_alloc_bulk(s, GFP_KERNEL, 200, p), 200);
+	for (int i = 1; i < 200; i++)
+		assert_ptr_not_equal(p[i], p[i - 1]);
+	kmem_cache_free_bulk(s, 200, p);
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+
+	kp_fail_nth_set(150);
+	assert_int_equal(kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_NOWARN, 200, p), 0);
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+	kmem_cache_destroy(s);
+	assert_no_reports();
+}
+
+static void test_destroy_with_live_objects(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("leaky", 48, 0, 0, NULL);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	(void)state;
+	kmem_cache_destroy(s);
+	assert_reports(KP_REPORT_CACHE_NOT_EMPTY, 1);
+	assert_msg_contains("kmem_cache_destroy leaky: Slab cache still has objects");
+	/* The cache stays usable: free the object and destroy for real. */
+	kmem_cache_free(s, p);
+	kmem_cache_destroy(s);
+	assert_reports(KP_REPORT_CACHE_NOT_EMPTY, 1);
+}
+
+static void test_free_to_wrong_cache_refused(void **state)
+{
+	struct kmem_cache *a = kmem_cache_create("a", 64, 0, 0, NULL);
+	struct kmem_cache *b = kmem_cache_create("b", 64, 0, 0, NULL);
+	void *p = kmem_cache_alloc(a, GFP_KERNEL);
+	int local;
+
+	(void)state;
+	kmem_cache_free(b, p);
+	assert_reports(KP_REPORT_INVALID_FREE, 1);
+	assert_int_equal(kmem_cache_live_objects(a), 1);	/* refused */
+	kmem_cache_free(a, (char *)p + 8);			/* inside an object */
+	kmem_cache_free(a, &local);				/* not slab memory */
+	assert_reports(KP_REPORT_INVALID_FREE, 3);
+	kmem_cache_free(a, p);
+	kmem_cache_destroy(a);
+	kmem_cache_destroy(b);
+}
+
+static void test_naive_double_free_refused(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("twice", 64, 0, 0, NULL);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+	void *q, *r;
+
+	(void)state;
+	kmem_cache_free(s, p);
+	kmem_cache_free(s, p);
+	assert_reports(KP_REPORT_DOUBLE_FREE, 1);
+	assert_msg_contains("Object already free");
+	/* Refused, so the freelist is sane: two allocations, two objects. */
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	r = kmem_cache_alloc(s, GFP_KERNEL);
+	assert_ptr_not_equal(q, r);
+	kmem_cache_free(s, q);
+	kmem_cache_free(s, r);
+	kmem_cache_destroy(s);
+}
+
+struct remote {
+	struct kmem_cache *s;
+	void **objs;
+	int n;
+};
+
+static void *free_them(void *arg)
+{
+	struct remote *r = arg;
+
+	for (int i = 0; i < r->n; i++)
+		kmem_cache_free(r->s, r->objs[i]);
+	return NULL;
+}
+
+/* Objects freed by another thread come back to the allocating one. */
+static void test_remote_free_and_reuse(void **state)
+{
+	enum { N = 2000 };
+	static void *objs[N];
+	struct remote r = { kmem_cache_create("remote", 64, 0, 0, NULL), objs, N };
+	pthread_t t;
+	size_t used;
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		objs[i] = kmem_cache_alloc(r.s, GFP_KERNEL);
+	used = kp_mem_used();
+	assert_int_equal(pthread_create(&t, NULL, free_them, &r), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(kmem_cache_live_objects(r.s), 0);
+	for (int i = 0; i < N; i++)
+		objs[i] = kmem_cache_alloc(r.s, GFP_KERNEL);
+	assert_true(kp_mem_used() <= used);	/* reused, no new slabs */
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(r.s, objs[i]);
+	assert_true(kmem_cache_shrink(r.s) > 0);
+	assert_true(kp_mem_used() < used);
+	kmem_cache_destroy(r.s);
+	assert_no_reports();
+}
+
+static void test_alloc_node(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("nodes", 64, 0, 0, NULL);
+	void *p;
+
+	(void)state;
+	p = kmem_cache_alloc_node(s, GFP_KERNEL, 0);
+	assert_non_null(p);
+	assert_int_equal(kp_page_node(p), 0);
+	kmem_cache_free(s, p);
+	kp_alloc_fail_reset();
+	assert_null(kmem_cache_alloc_node(s, GFP_KERNEL | __GFP_NOWARN, kp_nr_nodes()));
+	assert_int_equal(kp_alloc_fail_count(KP_FAIL_NODE), 1);
+	p = kmem_cache_alloc_node(s, GFP_KERNEL | __GFP_THISNODE, NUMA_NO_NODE);
+	assert_non_null(p);
+	kmem_cache_free(s, p);
+	kmem_cache_destroy(s);
+}
+
+static void test_kmemleak_lists_cache_objects(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("listed", 24, 0, 0, NULL);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+	char *buf = NULL;
+	size_t len = 0, before = kp_kmemleak_report(NULL);
+	FILE *mem = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_true(before >= 1);
+	memset(p, 0x42, 24);
+	kp_kmemleak_report(mem);
+	fclose(mem);
+	assert_non_null(strstr(buf, "cache \"listed\""));
+	assert_non_null(strstr(buf, "42 42 42"));
+	free(buf);
+	kmem_cache_free(s, p);
+	assert_int_equal(kp_kmemleak_report(NULL), before - 1);
+	kmem_cache_destroy(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		slab_test(test_create_rejects_bad_arguments),
+		slab_test(test_alloc_free_and_accounting),
+		slab_test(test_alignment),
+		slab_test(test_zalloc_zeroes_reused_objects),
+		slab_test(test_ctor),
+		slab_test(test_bulk_all_or_nothing),
+		slab_test(test_destroy_with_live_objects),
+		slab_test(test_free_to_wrong_cache_refused),
+		slab_test(test_naive_double_free_refused),
+		slab_test(test_remote_free_and_reuse),
+		slab_test(test_alloc_node),
+		slab_test(test_kmemleak_lists_cache_objects),
+	};
+
+	return kp_run_tests("slab", tests);
+}
