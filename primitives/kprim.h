@@ -21,6 +21,8 @@
 #include "alloc/page.h"
 #include "alloc/fault.h"
 #include "alloc/slab.h"
+#include "alloc/vmalloc.h"
+#include "alloc/kvec.h"
 
 #include "ref/refcount.h"
 #include "ref/kref.h"

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_vmalloc.c - vmalloc areas (page granularity, guard page, vrealloc)
+ * and kvmalloc's choice between kmalloc and vmalloc (Linux 6.x rules).
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kp_test.h"
+
+static int teardown(void **state)
+{
+	kp_fail_nth_set(0);
+	kp_mem_set_limit(0);
+	assert_int_equal(kp_kmemleak_report(stderr), 0);
+	return kp_test_teardown(state);
+}
+
+#define vm_test(f) cmocka_unit_test_setup_teardown(f, kp_test_setup, teardown)
+
+static void test_vmalloc_basics(void **state)
+{
+	char *p = vmalloc(10000), *z = vzalloc(3 * PAGE_SIZE);
+	void *k = kmalloc(64, GFP_KERNEL);
+	int local;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % PAGE_SIZE, 0);
+	memset(p, 0x5a, 3 * PAGE_SIZE);	/* rounded up to whole pages */
+	assert_true(is_vmalloc_addr(p));
+	assert_true(is_vmalloc_addr(p + 10000));
+	assert_false(is_vmalloc_addr(k));
+	assert_false(is_vmalloc_addr(&local));
+	assert_false(is_vmalloc_addr(NULL));
+	assert_int_equal(vmalloc_size(p), 10000);
+	for (size_t i = 0; i < 3 * PAGE_SIZE; i++)
+		assert_int_equal(z[i], 0);
+	assert_null(vmalloc(0));
+	assert_null(__vmalloc(VMALLOC_MAX_SIZE + 1, GFP_KERNEL | __GFP_NOWARN));
+	assert_null(__vmalloc(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
+	vfree(p);
+	vfree(z);
+	vfree(NULL);
+	kfree(k);
+	assert_no_reports();
+}
+
+/* One byte past the area is the guard page: the access faults. */
+static void test_guard_page(void **state)
+{
+	char *p = vmalloc(PAGE_SIZE);
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);	/* not cmocka's (nor ASan's) handler */
+		p[PAGE_SIZE - 1] = 1;	/* fine */
+		p[PAGE_SIZE] = 1;	/* the guard page */
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+	vfree(p);
+}
+
+static void test_vmalloc_node_and_context(void **state)
+{
+	DEFINE_SPINLOCK(l);
+	void *p = vmalloc_node(PAGE_SIZE, 0), *q;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(kp_page_node(p), 0);
+	vfree(p);
+	p = vmalloc_node(PAGE_SIZE, kp_nr_nodes());
+	assert_null(p);
+	spin_lock(&l);
+	q = __vmalloc(PAGE_SIZE, GFP_ATOMIC);
+	assert_no_reports();
+	p = vmalloc(PAGE_SIZE);
+	spin_unlock(&l);
+	assert_reports(KP_REPORT_SLEEP_IN_ATOMIC, 1);
+	vfree(p);
+	vfree(q);
+}
+
+static void test_vfree_misuse(void **state)
+{
+	char *p = vmalloc(2 * PAGE_SIZE);
+	void *k = kmalloc(32, GFP_KERNEL);
+
+	(void)state;
+	vfree(p + PAGE_SIZE);
+	vfree(k);
+	assert_reports(KP_REPORT_INVALID_FREE, 2);
+	kfree(p);
+	assert_reports(KP_REPORT_INVALID_FREE, 3);
+	assert_msg_contains("a vmalloc address");
+	vfree(p);
+	vfree(p);
+	assert_int_equal(kp_report_count(KP_REPORT_DOUBLE_FREE), 1);
+	kfree(k);
+}
+
+static void test_vrealloc(void **state)
+{
+	char *p = vrealloc(NULL, 3000, GFP_KERNEL), *q;
+
+	(void)state;
+	memset(p, 7, 3000);
+	q = vrealloc(p, 4000, GFP_KERNEL);	/* within the page: in place */
+	assert_ptr_equal(q, p);
+	assert_int_equal(q[3999], 0);
+	q = vrealloc(p, 100, GFP_KERNEL);	/* shrink: in place, tail zeroed */
+	assert_ptr_equal(q, p);
+	assert_int_equal(p[100], 0);
+	assert_int_equal(p[99], 7);
+	q = vrealloc(p, 3 * PAGE_SIZE, GFP_KERNEL);	/* grow: moves, keeps contents */
+	assert_ptr_not_equal(q, p);
+	assert_int_equal(q[0], 7);
+	assert_int_equal(q[99], 7);
+	assert_int_equal(q[100], 0);
+	assert_false(is_vmalloc_addr(p) && vmalloc_size(p));
+	kp_fail_nth_set(1);
+	assert_null(vrealloc(q, 10 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN));
+	assert_int_equal(q[0], 7);	/* failure leaves the old area */
+	assert_null(vrealloc(q, 0, GFP_KERNEL));	/* size 0 frees */
+	assert_null(vrealloc(&p, 10, GFP_KERNEL));
+	assert_reports(KP_REPORT_INVALID_FREE, 1);
+}
+
+static void test_vmalloc_under_limit(void **state)
+{
+	void *p;
+
+	(void)state;
+	kp_mem_set_limit(kp_mem_used() + 4 * PAGE_SIZE);
+	assert_null(__vmalloc(16 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN));
+	p = __vmalloc(16 * PAGE_SIZE, GFP_KERNEL | __GFP_NOFAIL);
+	assert_non_null(p);
+	vfree(p);
+}
+
+static void test_kvmalloc_chooses(void **state)
+{
+	void *small = kvmalloc(100, GFP_KERNEL);
+	void *mid = kvmalloc(64 << 10, GFP_KERNEL);
+	void *big = kvmalloc(KMALLOC_MAX_SIZE + 1, GFP_KERNEL);
+
+	(void)state;
+	assert_false(is_vmalloc_addr(small));
+	assert_false(is_vmalloc_addr(mid));
+	assert_true(is_vmalloc_addr(big));
+	kvfree(small);
+	kvfree(mid);
+	kvfree(big);
+	assert_no_reports();
+}
+
+static void test_kvmalloc_fallback_rules(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len), *saved = stderr;
+	void *p;
+
+	(void)state;
+	stderr = mem;
+	/* Above a page the failed kmalloc try is quiet and vmalloc takes over. */
+	kp_fail_nth_set(1);
+	p = kvmalloc(64 << 10, GFP_KERNEL);
+	assert_true(is_vmalloc_addr(p));
+	kvfree(p);
+	fflush(mem);
+	assert_int_equal(len, 0);
+	/* At or below a page there is no fallback. */
+	kp_fail_nth_set(1);
+	assert_null(kvmalloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN));
+	/* Nor for callers that cannot sleep. */
+	kp_fail_nth_set(1);
+	assert_null(kvmalloc(64 << 10, GFP_ATOMIC));
+	/* Above INT_MAX: refused, with a warning unless __GFP_NOWARN. */
+	assert_null(kvmalloc((size_t)INT_MAX + 1, GFP_KERNEL));
+	fflush(mem);
+	assert_non_null(strstr(buf, "INT_MAX"));
+	len = 0;
+	stderr = saved;
+	fclose(mem);
+	free(buf);
+	assert_null(kvmalloc_array(SIZE_MAX / 4, 8, GFP_KERNEL));
+	assert_null(kvcalloc(SIZE_MAX / 2, 4, GFP_KERNEL));
+}
+
+static void test_kvrealloc_never_migrates_back(void **state)
+{
+	unsigned char *p = kvmalloc(100, GFP_KERNEL);
+
+	(void)state;
+	memset(p, 9, 100);
+	p = kvrealloc(p, 200, GFP_KERNEL);
+	assert_false(is_vmalloc_addr(p));
+	p = kvrealloc(p, KMALLOC_MAX_SIZE * 2, GFP_KERNEL);
+	assert_true(is_vmalloc_addr(p));
+	assert_int_equal(p[0], 9);
+	assert_int_equal(p[99], 9);
+	p = kvrealloc(p, 10, GFP_KERNEL);
+	assert_true(is_vmalloc_addr(p));
+	assert_int_equal(p[9], 9);
+	kvfree(p);
+	assert_no_reports();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		vm_test(test_vmalloc_basics),
+		vm_test(test_guard_page),
+		vm_test(test_vmalloc_node_and_context),
+		vm_test(test_vfree_misuse),
+		vm_test(test_vrealloc),
+		vm_test(test_vmalloc_under_limit),
+		vm_test(test_kvmalloc_chooses),
+		vm_test(test_kvmalloc_fallback_rules),
+		vm_test(test_kvrealloc_never_migrates_back),
+	};
+
+	return kp_run_tests("vmalloc", tests);
+}
