@@ -158,6 +158,144 @@ static void test_kmemleak_report_format(void **state)
 	kfree(p);
 }
 
+/* include/linux/slab.h buckets: 65-96 -> 96, 97-128 -> 128, 129-192 -> 192. */
+static size_t expected_bucket(size_t size)
+{
+	static const size_t buckets[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,
+					  4096, 8192 };
+
+	for (size_t i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++)
+		if (size <= buckets[i])
+			return buckets[i];
+	for (size_t pages = PAGE_SIZE; ; pages *= 2)
+		if (size <= pages)
+			return pages;
+}
+
+static void test_size_classes_and_alignment(void **state)
+{
+	(void)state;
+	for (size_t size = 1; size <= 9000; size += (size < 300 ? 1 : 97)) {
+		void *p = kmalloc(size, GFP_KERNEL);
+		size_t bucket = expected_bucket(size);
+		size_t align = bucket & -bucket;	/* largest power-of-two divisor */
+
+		assert_non_null(p);
+		assert_int_equal(ksize(p), bucket);
+		assert_int_equal((uintptr_t)p % (align < PAGE_SIZE ? align : PAGE_SIZE), 0);
+		assert_int_equal((uintptr_t)p % 8, 0);
+		kfree(p);
+	}
+	for (size_t size = 64; size <= KMALLOC_MAX_SIZE; size *= 2) {
+		void *p = kmalloc(size, GFP_KERNEL);
+
+		assert_int_equal((uintptr_t)p % (size < PAGE_SIZE ? size : PAGE_SIZE), 0);
+		kfree(p);
+	}
+	assert_int_equal(ksize(NULL), 0);
+	assert_int_equal(ksize(ZERO_SIZE_PTR), 0);
+	assert_no_reports();
+}
+
+static void test_krealloc_rules(void **state)
+{
+	unsigned char *p = krealloc(NULL, 40, GFP_KERNEL), *q;
+
+	(void)state;
+	assert_int_equal(ksize(p), 64);
+	memset(p, 0xab, 40);
+	q = krealloc(p, 60, GFP_KERNEL);		/* fits the bucket: in place */
+	assert_ptr_equal(q, p);
+	q = krealloc(p, 10, GFP_KERNEL);		/* never to a smaller bucket */
+	assert_ptr_equal(q, p);
+	assert_int_equal(ksize(q), 64);
+	q = krealloc(p, 48, GFP_KERNEL | __GFP_ZERO);	/* in place: zero [48, 64) */
+	assert_ptr_equal(q, p);
+	for (int i = 48; i < 64; i++)
+		assert_int_equal(q[i], 0);
+	assert_int_equal(q[39], 0xab);
+	q = krealloc(p, 100, GFP_KERNEL | __GFP_ZERO);	/* moves, keeps, zeroes the rest */
+	assert_ptr_not_equal(q, p);
+	assert_int_equal(ksize(q), 128);
+	assert_int_equal(q[0], 0xab);
+	assert_int_equal(q[39], 0xab);
+	for (int i = 64; i < 128; i++)
+		assert_int_equal(q[i], 0);
+	kp_fail_nth_set(1);
+	assert_null(krealloc(q, 5000, GFP_KERNEL | __GFP_NOWARN));	/* fails ... */
+	assert_int_equal(q[0], 0xab);					/* ... q intact */
+	assert_ptr_equal(krealloc(q, 0, GFP_KERNEL), ZERO_SIZE_PTR);	/* size 0 frees */
+	p = krealloc(ZERO_SIZE_PTR, 16, GFP_KERNEL);
+	assert_int_equal(ksize(p), 16);
+	p = krealloc_array(p, 4, 1000, GFP_KERNEL);
+	assert_int_equal(ksize(p), 4096);
+	assert_null(krealloc_array(p, SIZE_MAX / 2, 4, GFP_KERNEL));
+	kfree(p);
+	assert_no_reports();
+}
+
+static void test_bad_frees_reported_and_refused(void **state)
+{
+	char *small = kmalloc(64, GFP_KERNEL);
+	char *large = kmalloc(64 << 10, GFP_KERNEL);
+	char *heap = malloc(64);
+	int local;
+
+	(void)state;
+	kfree(&local);
+	kfree(heap);
+	kfree(small + 8);
+	kfree(large + 8);
+	kfree(large + PAGE_SIZE);
+	assert_reports(KP_REPORT_INVALID_FREE, 5);
+	assert_int_equal(ksize(&local), 0);
+	assert_reports(KP_REPORT_INVALID_FREE, 6);
+	assert_null(krealloc(&local, 100, GFP_KERNEL));
+	assert_reports(KP_REPORT_INVALID_FREE, 7);
+	kp_report_reset();
+	kfree(large);
+	kfree(large);		/* the block sits freed in the page cache */
+	assert_reports(KP_REPORT_DOUBLE_FREE, 1);
+	kfree(small);
+	kfree(small);		/* the naive check: it is the freelist head */
+	assert_reports(KP_REPORT_DOUBLE_FREE, 2);
+	free(heap);
+}
+
+static void test_kfree_sensitive_zeroes(void **state)
+{
+	unsigned char *p = kmalloc(64, GFP_KERNEL), *q;
+
+	(void)state;
+	memset(p, 0xcc, 64);
+	kfree_sensitive(p);
+	q = kmalloc(64, GFP_KERNEL);	/* LIFO freelist: the same object */
+	assert_ptr_equal(q, p);
+	for (int i = 0; i < 64; i++)
+		if (i < 32 || i >= 40)	/* bytes 32..39 hold the free pointer */
+			assert_int_equal(q[i], 0);
+	kfree(q);
+}
+
+static void test_kmalloc_node(void **state)
+{
+	void *p = kmalloc_node(100, GFP_KERNEL, 0);
+	void *z = kzalloc_node(100000, GFP_KERNEL, 0);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(kp_page_node(p), 0);
+	assert_non_null(z);
+	assert_int_equal(kp_page_node(z), 0);
+	assert_int_equal(((char *)z)[99999], 0);
+	kfree(p);
+	kfree(z);
+	kp_alloc_fail_reset();
+	assert_null(kmalloc_node(100, GFP_KERNEL | __GFP_NOWARN, kp_nr_nodes()));
+	assert_null(kmalloc_node(100, GFP_KERNEL | __GFP_NOWARN, -7));
+	assert_int_equal(kp_alloc_fail_count(KP_FAIL_NODE), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +307,11 @@ int main(void)
 		kmalloc_test(test_fail_nth),
 		kmalloc_test(test_failure_warning),
 		kmalloc_test(test_kmemleak_report_format),
+		kmalloc_test(test_size_classes_and_alignment),
+		kmalloc_test(test_krealloc_rules),
+		kmalloc_test(test_bad_frees_reported_and_refused),
+		kmalloc_test(test_kfree_sensitive_zeroes),
+		kmalloc_test(test_kmalloc_node),
 	};
 
 	return kp_run_tests("kmalloc", tests);
