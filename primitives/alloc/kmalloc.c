@@ -36,8 +36,11 @@ __attribute__((constructor)) static void create_kmalloc_caches(void)
 
 	for (unsigned int i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
 		snprintf(name, sizeof(name), "kmalloc-%u", kmalloc_cache_size(i));
-		kmalloc_caches[i] = kmem_cache_create_caller(name, kmalloc_cache_size(i), 0, 0,
-							     NULL, NULL);
+		/* Natural alignment for every bucket, debugging or not (mm/slab_common.c). */
+		kmalloc_caches[i] = kmem_cache_create_caller(name, kmalloc_cache_size(i),
+							     kmalloc_cache_size(i) &
+							     -kmalloc_cache_size(i),
+							     SLAB_KMALLOC, NULL, NULL);
 	}
 }
 
@@ -149,7 +152,7 @@ static inline void *__kmalloc(size_t size, gfp_t flags, int node, void *caller)
 		return kmalloc_large(size, flags, node, caller);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	return slab_alloc(kmalloc_slab(size), flags, node, caller);
+	return slab_alloc(kmalloc_slab(size), flags, node, caller, size);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
@@ -245,10 +248,17 @@ void kfree_sensitive(const void *p)
 	}
 }
 
+/*
+ * mm/slab_common.c __do_krealloc(). In place, __GFP_ZERO zeroes what grows
+ * past the size asked for before, where that is tracked (debug caches),
+ * else the spare tail [new_size, ksize); debug caches then red-zone the
+ * object past new_size.
+ */
 void *krealloc(const void *p, size_t new_size, gfp_t flags)
 {
 	void *caller = KP_CALLER;
-	size_t ks;
+	struct kmem_cache *s = NULL;
+	size_t ks, orig_size = 0;
 	void *ret;
 
 	if (ZERO_OR_NULL_PTR(p))
@@ -260,16 +270,25 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 	ks = __ksize(p, "krealloc", caller);
 	if (!ks)
 		return NULL;
+	if (kp_page_lookup(p)->type == KP_PAGE_SLAB) {
+		s = ((struct slab *)kp_page_lookup(p)->owner)->cache;
+		orig_size = slab_orig_size(s, (void *)p);
+	}
 	if (new_size <= ks) {
-		/* The original request size is not tracked: zero the spare tail. */
-		if (flags & __GFP_ZERO)
-			memset((char *)p + new_size, 0, ks - new_size);
+		if (flags & __GFP_ZERO) {
+			if (s && orig_size < new_size)
+				memset((char *)p + orig_size, 0, new_size - orig_size);
+			else
+				memset((char *)p + new_size, 0, ks - new_size);
+		}
+		if (s)
+			slab_resize_in_place(s, (void *)p, new_size);
 		return (void *)p;
 	}
 	ret = __kmalloc(new_size, flags, NUMA_NO_NODE, caller);
 	if (!ret)
 		return NULL;
-	memcpy(ret, p, ks);
+	memcpy(ret, p, s ? orig_size : ks);
 	__kfree(p, caller);
 	return ret;
 }

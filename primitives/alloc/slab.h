@@ -33,6 +33,14 @@ typedef unsigned int slab_flags_t;
 #define SLAB_POISON		0x00000800U	/* P: poison free objects */
 #define SLAB_HWCACHE_ALIGN	0x00002000U	/* align objects to cache lines */
 #define SLAB_STORE_USER		0x00010000U	/* U: record who allocated and freed */
+#define SLAB_KMALLOC		0x00001000U	/* objects track the size asked for */
+
+/* Poison and red zone bytes (include/linux/poison.h). */
+#define POISON_INUSE		0x5a	/* padding, never handed out */
+#define POISON_FREE		0x6b	/* a free object */
+#define POISON_END		0xa5	/* the last byte of a poisoned object */
+#define SLUB_RED_INACTIVE	0xbb	/* red zone of a free object */
+#define SLUB_RED_ACTIVE		0xcc	/* red zone of an allocated object */
 
 struct kmem_cache;
 
@@ -56,6 +64,22 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p);
 unsigned long kmem_cache_shrink(struct kmem_cache *s);
 /* Objects of this cache allocated and not yet freed. */
 unsigned long kmem_cache_live_objects(struct kmem_cache *s);
+/*
+ * validate_slab_cache(): check every object of a debug cache (red zones,
+ * poison, free pointers), reporting and repairing what is wrong. Returns
+ * the number of problems found; 0 for caches without debugging.
+ */
+int kmem_cache_validate(struct kmem_cache *s);
+/* The slub_debug flags KP_SLUB_DEBUG (or the build's default) gives every cache. */
+slab_flags_t kp_slub_debug_flags(void);
+/* The slub_debug flags (SLAB_CONSISTENCY_CHECKS ... SLAB_STORE_USER) in force for s. */
+slab_flags_t kmem_cache_debug_flags(const struct kmem_cache *s);
+/*
+ * Allocate size bytes (at most the object size) from a cache made with
+ * SLAB_KMALLOC, as kmalloc does from its own: debug caches then red-zone
+ * the object past size. The hook slub_kunit's cases use.
+ */
+void *kmalloc_from_cache(struct kmem_cache *s, size_t size, gfp_t flags);
 const char *kmem_cache_name(const struct kmem_cache *s);
 /* The slot size objects of this cache get. */
 unsigned int kmem_cache_size(const struct kmem_cache *s);

@@ -37,10 +37,26 @@
  *
  * Under ASan, free and never-allocated objects are poisoned so that a use
  * after free inside a slab is an ASan report, not silent corruption.
+ *
+ * Debugging (slub_debug, Documentation/mm/slub.rst), per cache or for all
+ * through KP_SLUB_DEBUG ("FZPU", "ZP,kmalloc-64,dentry", "-" for none; on
+ * by default in kprim's debug and model builds): F checks every free, Z
+ * puts red zones around objects (SLUB_RED_ACTIVE while allocated,
+ * SLUB_RED_INACTIVE while free, and for kmalloc also the bytes past the
+ * size asked for), P poisons free objects (POISON_FREE ... POISON_END),
+ * U records who allocated and freed each object. Like the kernel's, debug
+ * caches never fill a task's freelist, so they cost the fast path nothing:
+ * every allocation and free takes the slow path, which hands it to the
+ * locked, checking code at the end of this file. Problems are reported
+ * with the kernel's wording and kind (REDZONE, POISON, DOUBLE_FREE,
+ * INVALID_FREE; a corrupt free pointer is an INVARIANT report), then
+ * repaired ("FIX ... Restoring") or refused.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -66,6 +82,18 @@
 #define SLAB_UNOWNED_FULL	((uintptr_t)1)
 #define MIN_PARTIAL		2	/* empty slabs kept per node before freeing */
 #define MAX_SLAB_ORDER		3
+
+/* What a debug cache keeps per object, after the free pointer (mm/slub.c struct track). */
+struct slab_track {
+	void *addr;
+	int pid;
+};
+
+struct slab_debug_meta {
+	struct slab_track alloc, free;	/* U */
+	unsigned int orig_size;		/* what a kmalloc caller asked for */
+	unsigned int allocated;		/* exact double-free detection */
+};
 
 struct kmem_cache_cpu {
 	void *freelist;
@@ -244,9 +272,9 @@ static void discard_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct
 		n->all = slab->all_next;
 	if (slab->all_next)
 		slab->all_next->all_prev = slab->all_prev;
-	kp_page_map_set(slab->base, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL);
-	unpoison_slab(s, slab->base);	/* the page allocator writes into free blocks */
-	kp_pages_free(slab->base, s->order);
+	kp_page_map_set(slab->mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL);
+	unpoison_slab(s, slab->mem);	/* the page allocator writes into free blocks */
+	kp_pages_free(slab->mem, s->order);
 	kp_meta_free(slab);
 }
 
@@ -323,46 +351,75 @@ static gfp_t page_gfp(gfp_t gfp)
 		      __GFP_RETRY_MAYFAIL | __GFP_THISNODE | __GFP_NOWARN);
 }
 
-static bool new_slab(struct kmem_cache *s, struct kmem_cache_cpu *c, int node, gfp_t gfp)
+static void init_object(struct kmem_cache *s, void *obj, unsigned char val, size_t orig_size);
+static struct slab_debug_meta *debug_meta(const struct kmem_cache *s, void *obj);
+
+/* allocate_slab(): fresh pages cut into objects, all on the slab's freelist. */
+static struct slab *allocate_slab(struct kmem_cache *s, int node, gfp_t gfp)
 {
 	struct kmem_cache_node *n = &s->node[node];
 	struct slab *slab = kp_meta_alloc();
 	char *mem;
 
 	if (!slab)
-		return false;
+		return NULL;
 	mem = kp_pages_alloc(s->order, kp_nr_nodes() > 1 ? node : NUMA_NO_NODE, page_gfp(gfp));
 	if (!mem) {
 		kp_meta_free(slab);
-		return false;
+		return NULL;
 	}
 	slab->cache = s;
-	slab->base = mem;
+	slab->mem = mem;
+	slab->base = mem + s->red_left_pad;
 	slab->node = node;
+	if (kmem_cache_debug(s))
+		memset(mem, POISON_INUSE, PAGE_SIZE << s->order);	/* padding stays so */
 	for (unsigned int i = 0; i < s->objects; i++) {
-		char *obj = mem + (size_t)i * s->size;
+		char *obj = slab->base + (size_t)i * s->size;
 
 		if (s->ctor)
 			s->ctor(obj);
+		if (kmem_cache_debug(s)) {
+			memset(debug_meta(s, obj), 0, sizeof(struct slab_debug_meta));
+			init_object(s, obj, SLUB_RED_INACTIVE, s->object_size);
+		}
 		set_freepointer(s, obj, i + 1 < s->objects ? obj + s->size : NULL);
-		poison_object(s, obj);
+		if (!kmem_cache_debug(s))
+			poison_object(s, obj);
 	}
 	if (kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_SLAB, slab)) {
+		kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL);
+		unpoison_slab(s, mem);
 		kp_pages_free(mem, s->order);
 		kp_meta_free(slab);
-		return false;
+		return NULL;
 	}
+	slab->freelist = slab->base;
 	raw_spin_lock(&n->list_lock);
 	slab->all_next = n->all;
 	if (n->all)
 		n->all->all_prev = slab;
 	n->all = slab;
 	raw_spin_unlock(&n->list_lock);
+	return slab;
+}
+
+static bool new_slab(struct kmem_cache *s, struct kmem_cache_cpu *c, int node, gfp_t gfp)
+{
+	struct slab *slab = allocate_slab(s, node, gfp);
+
+	if (!slab)
+		return false;
 	c->slab = slab;
-	c->freelist = mem;
+	c->freelist = slab->freelist;
+	slab->freelist = NULL;
 	c->node = node;
 	return true;
 }
+
+static void *alloc_debug(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
+			 size_t orig_size);
+static void free_debug(struct kmem_cache *s, struct slab *slab, void *obj, void *caller);
 
 /* ---- allocation ----------------------------------------------------------------------------- */
 
@@ -409,12 +466,11 @@ static __cold void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
 	return NULL;
 }
 
-void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, void *caller)
+void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, void *caller, size_t orig_size)
 {
 	struct kmem_cache_cpu *c;
 	void *obj;
 
-	(void)caller;
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (unlikely(kp_should_failslab(s->object_size, gfp)))
 		return slab_alloc_failed(s, gfp);
@@ -425,6 +481,13 @@ void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, void *caller)
 	if (likely(obj && (node == NUMA_NO_NODE || node == c->node))) {
 		unpoison_object(s, obj);
 		c->freelist = get_freepointer(s, obj);
+	} else if (unlikely(kmem_cache_debug(s))) {
+		/* Debug caches never have a task freelist: always here. */
+		obj = alloc_debug(s, gfp, node, caller, orig_size);
+		if (unlikely(!obj))
+			return slab_alloc_failed(s, gfp);
+		count_inc(&c->allocs);
+		return obj;
 	} else {
 		obj = slab_alloc_slow(s, c, gfp, node);
 		if (unlikely(!obj))
@@ -438,7 +501,14 @@ void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, void *caller)
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER);
+	return slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER, s->object_size);
+}
+
+void *kmalloc_from_cache(struct kmem_cache *s, size_t size, gfp_t flags)
+{
+	if (!(s->flags & SLAB_KMALLOC) || !size || size > s->object_size)
+		return NULL;
+	return slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER, size);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
@@ -447,13 +517,13 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 		kp_alloc_fail_note(KP_FAIL_NODE);
 		return slab_alloc_failed(s, flags);
 	}
-	return slab_alloc(s, flags, node, KP_CALLER);
+	return slab_alloc(s, flags, node, KP_CALLER, s->object_size);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
 {
 	for (size_t i = 0; i < nr; i++) {
-		p[i] = slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER);
+		p[i] = slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER, s->object_size);
 		if (unlikely(!p[i])) {
 			kmem_cache_free_bulk(s, i, p);
 			return 0;
@@ -525,6 +595,9 @@ void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
 		set_freepointer(s, obj, c->freelist);
 		poison_object(s, obj);
 		c->freelist = obj;
+	} else if (unlikely(kmem_cache_debug(s))) {
+		free_debug(s, slab, obj, caller);	/* counts itself, if it frees */
+		return;
 	} else {
 		slab_free_remote(s, slab, obj, caller);
 	}
@@ -569,20 +642,36 @@ static uintptr_t cache_random(void)
 	return x ^ (x >> 31);
 }
 
-/* calculate_sizes(): where the free pointer goes, slot size, slab order. */
+static slab_flags_t slub_debug_flags_for(const char *name);
+
+/* calculate_sizes(): red zones, where the free pointer goes, slot size, slab order. */
 static bool calculate_sizes(struct kmem_cache *s)
 {
 	unsigned int size = align_up(s->object_size, sizeof(void *));
 
-	if (s->ctor) {
-		s->offset = size;		/* outside the object the ctor built */
+	/* Z: at least a word of right red zone. */
+	if ((s->flags & SLAB_RED_ZONE) && size == s->object_size)
+		size += sizeof(void *);
+	s->inuse = size;
+	if (s->ctor || (s->flags & SLAB_POISON)) {
+		s->offset = size;	/* outside the object: ctor state and poison survive */
 		size += sizeof(void *);
 	} else {
 		s->offset = (s->object_size / 2) & ~(unsigned int)(sizeof(void *) - 1);
 	}
+	if (kmem_cache_debug(s)) {
+		s->meta_offset = size;
+		size += sizeof(struct slab_debug_meta);
+	}
+	s->red_left_pad = 0;
+	if (s->flags & SLAB_RED_ZONE) {
+		s->red_left_pad = align_up(sizeof(void *), s->align);
+		size += s->red_left_pad;
+	}
 	s->size = align_up(size, s->align);
+	/* Slabs are aligned to their size: at least the objects' alignment. */
 	for (s->order = 0; s->order < MAX_SLAB_ORDER; s->order++)
-		if ((PAGE_SIZE << s->order) / s->size >= 16)
+		if ((PAGE_SIZE << s->order) / s->size >= 16 && (PAGE_SIZE << s->order) >= s->align)
 			break;
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
 	s->reciprocal = (uint32_t)(((1ULL << 32) + s->size - 1) / s->size);
@@ -598,7 +687,7 @@ struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
 
 	(void)caller;
 	if (!name || !size || size > (PAGE_SIZE << MAX_SLAB_ORDER) ||
-	    (align & (align - 1)) || align > PAGE_SIZE)
+	    (align & (align - 1)) || align > (PAGE_SIZE << MAX_SLAB_ORDER))
 		return NULL;
 	if (flags & SLAB_HWCACHE_ALIGN && align < 64 && size > 32)
 		align = 64;
@@ -611,7 +700,7 @@ struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->object_size = size;
 	s->align = align;
-	s->flags = flags;
+	s->flags = flags | slub_debug_flags_for(s->name);
 	s->ctor = ctor;
 	s->random = cache_random();
 	if (!calculate_sizes(s)) {
@@ -620,6 +709,7 @@ struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
 	}
 	for (int i = 0; i < KP_MAX_NODES; i++)
 		raw_spin_lock_init(&s->node[i].list_lock);
+	raw_spin_lock_init(&s->debug_lock);
 
 	mutex_lock(&slab_mutex);
 	for (int i = 0; i < KP_MAX_CACHES && id < 0; i++)
@@ -713,6 +803,10 @@ unsigned long kmem_cache_shrink(struct kmem_cache *s)
 	return freed;
 }
 
+typedef void (*object_fn)(struct kmem_cache *s, void *obj, void *arg);
+static size_t for_each_live_debug_object(struct kmem_cache *s, struct slab *slab,
+					 object_fn fn, void *arg);
+
 /*
  * Walk the live objects of s: every object of every slab that is on no
  * freelist (the slab's, its remote stack, or a task's current freelist).
@@ -730,6 +824,10 @@ static size_t for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_
 
 		raw_spin_lock(&n->list_lock);
 		for (struct slab *slab = n->all; slab; slab = slab->all_next) {
+			if (kmem_cache_debug(s)) {
+				live += for_each_live_debug_object(s, slab, fn, arg);
+				continue;
+			}
 			void *remote = (void *)((uintptr_t)kp_atomic_load(&slab->remote_free,
 									  KP_ACQUIRE) &
 						~SLAB_UNOWNED_FULL);
@@ -766,14 +864,20 @@ static size_t for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_
 	return live;
 }
 
+static const struct slab_track *alloc_track(struct kmem_cache *s, void *obj);
+
 static __no_asan void print_object(struct kmem_cache *s, void *obj, void *arg)
 {
-	FILE *out = arg;
+	const struct slab_track *t = alloc_track(s, obj);
+	size_t size = slab_orig_size(s, obj);
+	size_t dump = size < 32 ? size : 32;
 	const unsigned char *p = obj;
-	size_t dump = s->object_size < 32 ? s->object_size : 32;
+	FILE *out = arg;
+	Dl_info info;
 
-	fprintf(out, "unreferenced object %p (size %u):\n", obj, s->object_size);
-	fprintf(out, "  cache \"%s\"\n", s->name);
+	fprintf(out, "unreferenced object %p (size %zu):\n", obj, size);
+	fprintf(out, "  comm \"%s\", pid %d, cache \"%s\"\n", kp_task_comm(kp_current()),
+		t ? t->pid : 0, s->name);
 	fprintf(out, "  hex dump (first %zu bytes):\n", dump);
 	for (size_t i = 0; i < dump; i += 16) {
 		fprintf(out, "    ");
@@ -781,7 +885,12 @@ static __no_asan void print_object(struct kmem_cache *s, void *obj, void *arg)
 			fprintf(out, "%02x ", p[j]);
 		fprintf(out, "\n");
 	}
-	fprintf(out, "  backtrace: (record call sites with KP_SLUB_DEBUG=U)\n");
+	if (!t) {
+		fprintf(out, "  backtrace: (record call sites with KP_SLUB_DEBUG=U)\n");
+		return;
+	}
+	fprintf(out, "  backtrace:\n    [<%p>] %s\n", t->addr,
+		dladdr(t->addr, &info) && info.dli_sname ? info.dli_sname : "?");
 }
 
 void kmem_cache_destroy(struct kmem_cache *s)
@@ -843,4 +952,343 @@ void warn_alloc(size_t size, gfp_t gfp, const char *what)
 		return;
 	fprintf(stderr, "%s: page allocation failure: %s size:%zu, mode:%#x, pid:%d\n",
 		kp_task_comm(t), what, size, gfp, kp_task_pid(t));
+}
+
+/* ---- slub_debug ------------------------------------------------------------------------- */
+
+#ifdef KP_DEBUG
+#ifdef KP_ASAN
+#define SLUB_DEBUG_DEFAULT ""		/* ASan watches slabs better, and the two collide */
+#else
+#define SLUB_DEBUG_DEFAULT "FZPU"	/* kprim's debug builds, as CONFIG_SLUB_DEBUG_ON */
+#endif
+#else
+#define SLUB_DEBUG_DEFAULT ""
+#endif
+
+static slab_flags_t slub_debug_flags;
+static char slub_debug_caches[256];	/* ",a,b," or "" for every cache */
+static pthread_once_t slub_debug_once = PTHREAD_ONCE_INIT;
+
+/* mm/slub.c setup_slub_debug(): "FZPU", "FZPU,cache,cache", "-", "" = all. */
+static void parse_slub_debug(void)
+{
+	const char *spec = getenv("KP_SLUB_DEBUG");
+	const char *comma;
+
+	if (!spec)
+		spec = SLUB_DEBUG_DEFAULT;
+	comma = strchr(spec, ',');
+	if (!*spec && getenv("KP_SLUB_DEBUG"))
+		slub_debug_flags = SLAB_DEBUG_FLAGS;	/* plain "slub_debug" means all */
+	for (const char *p = spec; *p && p != comma; p++) {
+		switch (*p) {
+		case 'F': case 'f': slub_debug_flags |= SLAB_CONSISTENCY_CHECKS; break;
+		case 'Z': case 'z': slub_debug_flags |= SLAB_RED_ZONE; break;
+		case 'P': case 'p': slub_debug_flags |= SLAB_POISON; break;
+		case 'U': case 'u': slub_debug_flags |= SLAB_STORE_USER; break;
+		case '-': slub_debug_flags = 0; break;
+		default:
+			fprintf(stderr, "kprim: KP_SLUB_DEBUG option '%c' unknown, skipped\n", *p);
+		}
+	}
+	if (comma && comma[1])
+		snprintf(slub_debug_caches, sizeof(slub_debug_caches), "%s,", comma);
+}
+
+static slab_flags_t slub_debug_flags_for(const char *name)
+{
+	char key[40];
+
+	pthread_once(&slub_debug_once, parse_slub_debug);
+	if (!slub_debug_caches[0])
+		return slub_debug_flags;
+	snprintf(key, sizeof(key), ",%s,", name);
+	return strstr(slub_debug_caches, key) ? slub_debug_flags : 0;
+}
+
+slab_flags_t kp_slub_debug_flags(void)
+{
+	pthread_once(&slub_debug_once, parse_slub_debug);
+	return slub_debug_caches[0] ? 0 : slub_debug_flags;
+}
+
+slab_flags_t kmem_cache_debug_flags(const struct kmem_cache *s)
+{
+	return s->flags & SLAB_DEBUG_FLAGS;
+}
+
+static struct slab_debug_meta *debug_meta(const struct kmem_cache *s, void *obj)
+{
+	return (struct slab_debug_meta *)((char *)obj + s->meta_offset);
+}
+
+/* kmalloc objects of a debug cache know the size they were asked for. */
+static bool tracks_orig_size(const struct kmem_cache *s)
+{
+	return kmem_cache_debug(s) && (s->flags & SLAB_KMALLOC);
+}
+
+size_t slab_orig_size(struct kmem_cache *s, void *obj)
+{
+	return tracks_orig_size(s) ? debug_meta(s, obj)->orig_size : s->object_size;
+}
+
+/* init_object(): red zones to val, poison if the object is free. */
+static void init_object(struct kmem_cache *s, void *obj, unsigned char val, size_t orig_size)
+{
+	unsigned char *p = obj;
+	size_t poison_size = s->object_size;
+
+	if (s->flags & SLAB_RED_ZONE) {
+		memset(p - s->red_left_pad, val, s->red_left_pad);
+		if (tracks_orig_size(s) && val == SLUB_RED_ACTIVE)
+			poison_size = orig_size;
+	}
+	if ((s->flags & SLAB_POISON) && !s->ctor && val == SLUB_RED_INACTIVE) {
+		memset(p, POISON_FREE, s->object_size - 1);
+		p[s->object_size - 1] = POISON_END;
+	}
+	if (s->flags & SLAB_RED_ZONE)
+		memset(p + poison_size, val, s->inuse - poison_size);
+	else if ((s->flags & SLAB_POISON) && s->inuse > s->object_size)
+		memset(p + s->object_size, POISON_INUSE, s->inuse - s->object_size);
+}
+
+static void track_line(char *buf, size_t len, const char *what, const struct slab_track *t)
+{
+	Dl_info info;
+	const char *sym = t->addr && dladdr(t->addr, &info) && info.dli_sname ? info.dli_sname
+									   : "?";
+
+	snprintf(buf, len, "\nINFO: %s in %s+%p pid=%d", what, sym, t->addr, t->pid);
+}
+
+/*
+ * check_bytes_and_report(): the bytes must all be value; if not, report
+ * kind with the kernel's wording, then restore them.
+ */
+static bool check_bytes(struct kmem_cache *s, void *obj, enum kp_report_kind kind,
+			const char *what, unsigned char *start, unsigned char value, size_t n)
+{
+	char tracks[256] = "";
+	size_t bad = 0, end;
+
+	while (bad < n && start[bad] == value)
+		bad++;
+	if (bad == n)
+		return true;
+	end = n;
+	while (end > bad && start[end - 1] == value)
+		end--;
+	if (s->flags & SLAB_STORE_USER) {
+		char a[128], f[128];
+
+		track_line(a, sizeof(a), "Allocated", &debug_meta(s, obj)->alloc);
+		track_line(f, sizeof(f), "Freed", &debug_meta(s, obj)->free);
+		snprintf(tracks, sizeof(tracks), "%s%s", a, f);
+	}
+	kp_report(kind, KP_CALLER,
+		  "BUG %s (Not tainted): %s overwritten\n"
+		  "INFO: %p-%p @offset=%td. First byte 0x%x instead of 0x%x%s\n"
+		  "FIX %s: Restoring %s %p-%p=0x%x",
+		  s->name, what, (void *)(start + bad), (void *)(start + end - 1),
+		  start + bad - (unsigned char *)obj, start[bad], value, tracks,
+		  s->name, what, (void *)(start + bad), (void *)(start + end - 1), value);
+	memset(start + bad, value, end - bad);
+	return false;
+}
+
+/* Is p a valid free pointer in this slab: NULL, or the start of one of its objects? */
+static bool check_valid_pointer(struct kmem_cache *s, struct slab *slab, void *p)
+{
+	size_t offset;
+
+	if (!p)
+		return true;
+	if ((char *)p < slab->base)
+		return false;
+	offset = (size_t)((char *)p - slab->base);
+	return offset / s->size < s->objects && offset % s->size == 0;
+}
+
+/* check_object(): red zones, poison, padding and the free pointer; returns the problems. */
+static int check_object(struct kmem_cache *s, struct slab *slab, void *obj, unsigned char val)
+{
+	unsigned char *p = obj;
+	int problems = 0;
+
+	if (s->flags & SLAB_RED_ZONE) {
+		problems += !check_bytes(s, obj, KP_REPORT_REDZONE, "Left Redzone",
+					 p - s->red_left_pad, val, s->red_left_pad);
+		problems += !check_bytes(s, obj, KP_REPORT_REDZONE, "Right Redzone",
+					 p + s->object_size, val, s->inuse - s->object_size);
+		if (tracks_orig_size(s) && val == SLUB_RED_ACTIVE) {
+			size_t orig = debug_meta(s, obj)->orig_size;
+
+			if (orig < s->object_size)
+				problems += !check_bytes(s, obj, KP_REPORT_REDZONE,
+							 "kmalloc Redzone", p + orig, val,
+							 s->object_size - orig);
+		}
+	} else if ((s->flags & SLAB_POISON) && s->inuse > s->object_size) {
+		problems += !check_bytes(s, obj, KP_REPORT_POISON, "Alignment padding",
+					 p + s->object_size, POISON_INUSE,
+					 s->inuse - s->object_size);
+	}
+	if ((s->flags & SLAB_POISON) && !s->ctor && val == SLUB_RED_INACTIVE) {
+		problems += !check_bytes(s, obj, KP_REPORT_POISON, "Poison", p, POISON_FREE,
+					 s->object_size - 1);
+		problems += !check_bytes(s, obj, KP_REPORT_POISON, "End Poison",
+					 p + s->object_size - 1, POISON_END, 1);
+	}
+	/* Allocated objects keep their free pointer only when it is outside them. */
+	if ((s->offset >= s->inuse || val == SLUB_RED_INACTIVE) &&
+	    !check_valid_pointer(s, slab, get_freepointer(s, obj))) {
+		kp_report(KP_REPORT_INVARIANT, KP_CALLER,
+			  "BUG %s (Not tainted): Freepointer corrupt\n"
+			  "INFO: Object %p @offset=%td fp=%p\n"
+			  "FIX %s: Isolate the rest of the freelist", s->name, obj,
+			  (char *)obj - slab->base, get_freepointer(s, obj), s->name);
+		set_freepointer(s, obj, NULL);	/* lose the rest rather than follow it */
+		problems++;
+	}
+	return problems;
+}
+
+static void set_track(struct kmem_cache *s, void *obj, struct slab_track *t, void *caller)
+{
+	if (s->flags & SLAB_STORE_USER) {
+		t->addr = caller;
+		t->pid = kp_task_pid(kp_current());
+	}
+	(void)obj;
+}
+
+/* alloc_debug_processing() under debug_lock: take a free object and check it. */
+static void *alloc_debug(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
+			 size_t orig_size)
+{
+	int nid = node == NUMA_NO_NODE ? local_node() : node;
+	struct kmem_cache_node *n = &s->node[nid];
+	struct slab *slab, *fresh = NULL;
+	void *obj;
+
+	for (;;) {
+		raw_spin_lock(&s->debug_lock);
+		raw_spin_lock(&n->list_lock);
+		if (fresh) {
+			add_partial(n, fresh);	/* made without the locks held */
+			fresh = NULL;
+		}
+		slab = n->partial;
+		if (slab)
+			break;
+		raw_spin_unlock(&n->list_lock);
+		raw_spin_unlock(&s->debug_lock);
+		fresh = allocate_slab(s, nid, gfp);
+		if (!fresh)
+			return NULL;
+	}
+	obj = slab->freelist;
+	check_object(s, slab, obj, SLUB_RED_INACTIVE);
+	slab->freelist = get_freepointer(s, obj);
+	if (!slab->freelist)
+		remove_partial(n, slab);
+	raw_spin_unlock(&n->list_lock);
+	debug_meta(s, obj)->allocated = 1;
+	debug_meta(s, obj)->orig_size = (unsigned int)orig_size;
+	set_track(s, obj, &debug_meta(s, obj)->alloc, caller);
+	init_object(s, obj, SLUB_RED_ACTIVE, orig_size);
+	raw_spin_unlock(&s->debug_lock);
+	if (gfp & __GFP_ZERO)
+		memset(obj, 0, tracks_orig_size(s) ? orig_size : s->object_size);
+	return obj;
+}
+
+/* free_debug_processing() under debug_lock: check the object, then free it. */
+static void free_debug(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
+{
+	struct kmem_cache_node *n = &s->node[slab->node];
+	struct slab_debug_meta *meta = debug_meta(s, obj);
+
+	raw_spin_lock(&s->debug_lock);
+	if (!meta->allocated) {
+		raw_spin_unlock(&s->debug_lock);
+		kp_report(KP_REPORT_DOUBLE_FREE, caller,
+			  "BUG %s (Not tainted): Object already free\nINFO: Object %p @offset=%td",
+			  s->name, obj, (char *)obj - slab->base);
+		return;
+	}
+	check_object(s, slab, obj, SLUB_RED_ACTIVE);
+	meta->allocated = 0;
+	set_track(s, obj, &meta->free, caller);
+	init_object(s, obj, SLUB_RED_INACTIVE, s->object_size);
+	raw_spin_lock(&n->list_lock);
+	set_freepointer(s, obj, slab->freelist);
+	slab->freelist = obj;
+	if (!slab->on_partial)
+		add_partial(n, slab);
+	else if (n->nr_partial > MIN_PARTIAL &&
+		 freelist_count(s, slab->freelist) == s->objects) {
+		remove_partial(n, slab);
+		discard_slab(s, n, slab);
+	}
+	raw_spin_unlock(&n->list_lock);
+	raw_spin_unlock(&s->debug_lock);
+	count_inc(&this_cpu(s)->frees);
+}
+
+void slab_resize_in_place(struct kmem_cache *s, void *obj, size_t new_size)
+{
+	if (!tracks_orig_size(s))
+		return;
+	debug_meta(s, obj)->orig_size = (unsigned int)new_size;
+	if ((s->flags & SLAB_RED_ZONE) && new_size < s->object_size)
+		memset((char *)obj + new_size, SLUB_RED_ACTIVE, s->object_size - new_size);
+}
+
+int kmem_cache_validate(struct kmem_cache *s)
+{
+	int problems = 0;
+
+	if (!kmem_cache_debug(s))
+		return 0;
+	raw_spin_lock(&s->debug_lock);
+	for (int i = 0; i < KP_MAX_NODES; i++) {
+		raw_spin_lock(&s->node[i].list_lock);
+		for (struct slab *slab = s->node[i].all; slab; slab = slab->all_next)
+			for (unsigned int j = 0; j < s->objects; j++) {
+				char *obj = slab->base + (size_t)j * s->size;
+
+				problems += check_object(s, slab, obj,
+							 debug_meta(s, obj)->allocated ?
+							 SLUB_RED_ACTIVE : SLUB_RED_INACTIVE);
+			}
+		raw_spin_unlock(&s->node[i].list_lock);
+	}
+	raw_spin_unlock(&s->debug_lock);
+	return problems;
+}
+
+static const struct slab_track *alloc_track(struct kmem_cache *s, void *obj)
+{
+	return (s->flags & SLAB_STORE_USER) ? &debug_meta(s, obj)->alloc : NULL;
+}
+
+static size_t for_each_live_debug_object(struct kmem_cache *s, struct slab *slab,
+					 object_fn fn, void *arg)
+{
+	size_t live = 0;
+
+	for (unsigned int j = 0; j < s->objects; j++) {
+		char *obj = slab->base + (size_t)j * s->size;
+
+		if (debug_meta(s, obj)->allocated) {
+			live++;
+			if (fn)
+				fn(s, obj, arg);
+		}
+	}
+	return live;
 }
