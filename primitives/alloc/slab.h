@@ -34,6 +34,7 @@ typedef unsigned int slab_flags_t;
 #define SLAB_HWCACHE_ALIGN	0x00002000U	/* align objects to cache lines */
 #define SLAB_STORE_USER		0x00010000U	/* U: record who allocated and freed */
 #define SLAB_KMALLOC		0x00001000U	/* objects track the size asked for */
+#define SLAB_NO_USER_FLAGS	0x10000000U	/* ignore KP_SLUB_DEBUG for this cache */
 
 /* Poison and red zone bytes (include/linux/poison.h). */
 #define POISON_INUSE		0x5a	/* padding, never handed out */

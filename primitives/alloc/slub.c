@@ -700,7 +700,7 @@ struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->object_size = size;
 	s->align = align;
-	s->flags = flags | slub_debug_flags_for(s->name);
+	s->flags = flags & SLAB_NO_USER_FLAGS ? flags : flags | slub_debug_flags_for(s->name);
 	s->ctor = ctor;
 	s->random = cache_random();
 	if (!calculate_sizes(s)) {
