@@ -144,8 +144,11 @@ for s in $stages; do
 		build "$s" tests && run_bins "$s" build/"$s"/tests/test_*
 		;;
 	tsan)
-		stage "tsan: stress tests under ThreadSanitizer"
-		build tsan stress && run_bins tsan build/tsan/tests/stress_*
+		stage "tsan: stress tests under ThreadSanitizer (debug caches, then fast paths)"
+		if build tsan stress; then
+			run_bins tsan build/tsan/tests/stress_*
+			KP_SLUB_DEBUG=- run_bins "tsan fast-path" build/tsan/tests/stress_*
+		fi
 		;;
 	model)
 		stage "model: model-build tests"
