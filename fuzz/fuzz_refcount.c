@@ -15,56 +15,15 @@
  * (LeakSanitizer checks the same from below).
  */
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "fdp.h"
-#include "kprim.h"
+#include "expect.h"
 
 #define NR_COUNTS	4
 #define NR_ARCS		4
 #define NR_AREFS	8
 #define NR_RAWS		8
 #define MAX_OPS		512
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#define fuzz_assert(cond)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_refcount: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
-
-/* ---- expected reports ---------------------------------------------- */
-
-static enum kp_report_kind expected_kind;
-static int expected_left;	/* reports still expected for this step */
-
-static void fuzz_report_handler(const struct kp_report *r)
-{
-	if (expected_left > 0 && r->kind == expected_kind) {
-		expected_left--;
-		return;
-	}
-	fprintf(stderr, "fuzz_refcount: unexpected report %s: %s\n",
-		kp_report_kind_name(r->kind), r->msg);
-	abort();
-}
-
-static void expect_report(enum kp_report_kind kind)
-{
-	expected_kind = kind;
-	expected_left = 1;
-}
-
-static void step_done(void)
-{
-	fuzz_assert(expected_left == 0);	/* a predicted report did not come */
-}
 
 /* ---- raw refcounts and their shadow -------------------------------- */
 
@@ -80,7 +39,7 @@ static int wrap32(int64_t v)
 static void shadow_saturate(int c, enum kp_report_kind kind)
 {
 	shadow[c] = REFCOUNT_SATURATED;
-	expect_report(kind);
+	fuzz_expect_report(kind);
 }
 
 static bool shadow_add_not_zero(int c, int i)
@@ -144,7 +103,7 @@ static bool shadow_dec_not_one(int c)
 	if (v == 1)
 		return false;
 	if (v == 0) {		/* the unsigned decrement would wrap upwards */
-		expect_report(KP_REPORT_REFCOUNT_UNDERFLOW);
+		fuzz_expect_report(KP_REPORT_REFCOUNT_UNDERFLOW);
 		return true;
 	}
 	shadow[c] = wrap32(v - 1);
@@ -245,7 +204,7 @@ static void op_arc_new(struct fdp *f)
 	if (in_atomic_ctx) {
 		spin_lock(&lock);
 		if (gfpflags_allow_blocking(gfp))
-			expect_report(KP_REPORT_SLEEP_IN_ATOMIC);
+			fuzz_expect_report(KP_REPORT_SLEEP_IN_ATOMIC);
 	}
 	arc = arc_new(&s, sizeof(s), arc_slot_drop, gfp);
 	if (in_atomic_ctx)
@@ -489,7 +448,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	kp_report_set_handler(fuzz_report_handler);
+	fuzz_reports_init();
 	return 0;
 }
 
@@ -518,7 +477,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_AREF_FROM_RAW: op_aref_from_raw(&f); break;
 		default: refcount_op(op, &f); break;
 		}
-		step_done();
+		fuzz_step_done();
 		check_arcs();
 	}
 	teardown();

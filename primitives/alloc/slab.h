@@ -141,8 +141,8 @@ static inline void *krealloc_array(void *p, size_t n, size_t size, gfp_t flags)
 
 /*
  * Print every live object kmemleak-style to out and return how many there
- * are. With out == NULL, only count. Walks every slab: call it when the
- * threads that allocate are quiet.
+ * are: a walk of every slab, to be called when the threads that allocate
+ * are quiet. With out == NULL, only count, from the caches' live counters.
  */
 size_t kp_kmemleak_report(FILE *out);
 

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * expect.h - what every kprim fuzz target shares besides the data
+ * provider: an assertion that aborts (so libFuzzer records the input), and
+ * a report handler that accepts exactly the reports a target announced
+ * for the step it is about to take and aborts on any other.
+ */
+#ifndef KPRIM_FUZZ_EXPECT_H
+#define KPRIM_FUZZ_EXPECT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kprim.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define fuzz_assert(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: fuzz assertion failed: %s\n", \
+				__FILE__, __LINE__, #cond);		\
+			abort();					\
+		}							\
+	} while (0)
+
+/* Install the checking report handler (from LLVMFuzzerInitialize). */
+void fuzz_reports_init(void);
+/* The next step must raise exactly n reports of kind (n may grow by calling again). */
+void fuzz_expect_report(enum kp_report_kind kind);
+/* The step is over: every announced report must have come. */
+void fuzz_step_done(void);
+
+#endif /* KPRIM_FUZZ_EXPECT_H */

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz_kmalloc.c - kmalloc, slab caches, vmalloc and kvmalloc against a
+ * shadow of what the kernel promises.
+ *
+ * The input drives kmalloc/kzalloc/kcalloc/krealloc/kfree/ksize,
+ * kmem_cache create/alloc/free/bulk/destroy, vmalloc/vrealloc/vfree and
+ * kvmalloc/kvrealloc/kvfree with fuzzed sizes (clamped below libFuzzer's
+ * malloc limit) and flags (unknown bits included), and arms fail-nth and
+ * the memory limit. After every step the shadow is checked: no two live
+ * objects overlap; kmalloc objects sit in the kernel's bucket with natural
+ * alignment, cache objects at the cache's alignment, vmalloc areas on
+ * pages; zeroing was done where asked; contents survive realloc up to the
+ * smaller size; an allocation fails only where the rules allow (bad size,
+ * injected failure, memory limit; never __GFP_NOFAIL); each cache counts
+ * exactly the objects the shadow holds. Each object carries a pattern
+ * derived from its id, verified before it is freed. At the end everything
+ * is freed and kmemleak must find nothing.
+ */
+#include <string.h>
+
+#include "expect.h"
+#include "fdp.h"
+
+#define MAX_OBJS	48
+#define MAX_CACHES	4
+#define MAX_OPS		256
+#define PATTERN_HEAD	256	/* bytes checked at the start of an object */
+#define PATTERN_TAIL	32	/* ... and at its end */
+#define MAX_VM_SIZE	(8UL << 20)
+
+enum kind { K_KMALLOC, K_CACHE, K_VMALLOC, K_KVMALLOC };
+
+struct obj {
+	unsigned char *p;
+	size_t size;
+	size_t bucket;		/* kmalloc: the bucket it sits in (kept by in-place krealloc) */
+	enum kind kind;
+	int cache;
+	uint32_t id;
+	bool live;
+};
+
+struct cache_slot {
+	struct kmem_cache *s;
+	unsigned int size, align;
+	unsigned long live;
+};
+
+static struct obj objs[MAX_OBJS];
+static struct cache_slot caches[MAX_CACHES];
+static uint32_t next_id;
+static bool limit_armed;
+
+static unsigned char pattern(uint32_t id, size_t i)
+{
+	return (unsigned char)(id * 31u + i * 7u + 1u);
+}
+
+/* Apply fn to the checked bytes: the head and the tail of the object. */
+#define for_each_checked_byte(o, i)					\
+	for (size_t i = 0; i < (o)->size;				\
+	     i = (i + 1 == PATTERN_HEAD && (o)->size > PATTERN_HEAD + PATTERN_TAIL) \
+		     ? (o)->size - PATTERN_TAIL : i + 1)
+
+static void fill(struct obj *o)
+{
+	for_each_checked_byte(o, i)
+		o->p[i] = pattern(o->id, i);
+}
+
+static void verify(const struct obj *o, size_t upto)
+{
+	for_each_checked_byte(o, i)
+		if (i < upto)
+			fuzz_assert(o->p[i] == pattern(o->id, i));
+}
+
+static void verify_zero(const struct obj *o)
+{
+	for_each_checked_byte(o, i)
+		fuzz_assert(o->p[i] == 0);
+}
+
+static size_t bucket_of(size_t size)
+{
+	static const size_t buckets[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,
+					  4096, 8192 };
+
+	for (size_t i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++)
+		if (size <= buckets[i])
+			return buckets[i];
+	for (size_t pages = PAGE_SIZE; ; pages *= 2)
+		if (size <= pages)
+			return pages;
+}
+
+static void check_placement(const struct obj *o)
+{
+	uintptr_t a = (uintptr_t)o->p;
+
+	switch (o->kind) {
+	case K_KMALLOC: {
+		size_t bucket = o->bucket, align = bucket & -bucket;
+
+		fuzz_assert(bucket >= bucket_of(o->size) && ksize(o->p) == bucket);
+		fuzz_assert(a % (align < PAGE_SIZE ? align : PAGE_SIZE) == 0);
+		break;
+	}
+	case K_CACHE:
+		fuzz_assert(a % caches[o->cache].align == 0);
+		break;
+	case K_VMALLOC:
+		fuzz_assert(a % PAGE_SIZE == 0 && is_vmalloc_addr(o->p));
+		break;
+	case K_KVMALLOC:
+		fuzz_assert(a % 8 == 0);
+		fuzz_assert(!is_vmalloc_addr(o->p) || o->size > PAGE_SIZE);
+		break;
+	}
+	for (int j = 0; j < MAX_OBJS; j++) {
+		const struct obj *b = &objs[j];
+
+		if (b == o || !b->live || ZERO_OR_NULL_PTR(b->p) || ZERO_OR_NULL_PTR(o->p))
+			continue;
+		fuzz_assert(o->p + o->size <= b->p || b->p + b->size <= o->p);
+	}
+}
+
+/* ---- sizes and flags ---------------------------------------------------------- */
+
+static size_t take_size(struct fdp *f, size_t max)
+{
+	switch (fdp_choice(f, 8)) {
+	case 0:
+		return fdp_range(f, 0, 16);
+	case 1: case 2: case 3:
+		return fdp_range(f, 1, 512);
+	case 4: case 5:
+		return fdp_range(f, 513, 16384);
+	case 6: {
+		/* Large sizes, log-distributed: a few MiB now and then, not on average. */
+		size_t top = 1UL << fdp_range(f, 15, 63 - (size_t)__builtin_clzl(max));
+
+		return fdp_range(f, top / 2 + 1, top < max ? top : max);
+	}
+	default: {
+		static const size_t edges[] = { 64, 96, 192, 4096, 8192, 8193, PAGE_SIZE + 1,
+						KMALLOC_MAX_SIZE, KMALLOC_MAX_SIZE + 1 };
+		size_t edge = fdp_pick(f, edges);
+
+		return edge <= max ? edge : max;
+	}
+	}
+}
+
+static gfp_t take_gfp(struct fdp *f)
+{
+	static const gfp_t base[] = { GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT, GFP_NOIO, GFP_NOFS };
+	static const gfp_t mods[] = { 0, __GFP_ZERO, __GFP_NORETRY, __GFP_RETRY_MAYFAIL,
+				      __GFP_ZERO | __GFP_NORETRY, __GFP_NOFAIL };
+	gfp_t gfp = fdp_pick(f, base) | fdp_pick(f, mods) | __GFP_NOWARN;
+
+	if (fdp_u8(f) < 8)	/* now and then, bits nobody defined */
+		gfp |= (gfp_t)fdp_u32(f) & 0xff000000u;
+	return gfp;
+}
+
+/*
+ * May this allocation fail? A bad size always may; otherwise only an
+ * injected failure or the memory limit, and never with __GFP_NOFAIL.
+ */
+static bool may_fail(size_t size, size_t max_ok, gfp_t gfp, bool injected)
+{
+	if (!size || size > max_ok)
+		return true;
+	if (gfp & __GFP_NOFAIL)
+		return false;
+	return injected || limit_armed;
+}
+
+static struct obj *free_slot(struct fdp *f)
+{
+	struct obj *o = &objs[fdp_choice(f, MAX_OBJS)];
+
+	return o->live ? NULL : o;
+}
+
+static struct obj *live_obj(struct fdp *f, enum kind kind)
+{
+	struct obj *o = &objs[fdp_choice(f, MAX_OBJS)];
+
+	return o->live && o->kind == kind ? o : NULL;
+}
+
+/* The new object o was just returned by an allocation that asked for size. */
+static void adopt(struct obj *o, void *p, size_t size, enum kind kind, int cache, gfp_t gfp)
+{
+	o->p = p;
+	o->size = size;
+	o->bucket = kind == K_KMALLOC ? bucket_of(size) : 0;
+	o->kind = kind;
+	o->cache = cache;
+	o->id = next_id++;
+	o->live = true;
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	check_placement(o);
+	if (gfp & __GFP_ZERO)
+		verify_zero(o);
+	fill(o);
+}
+
+static void drop(struct obj *o)
+{
+	if (o->kind == K_CACHE)
+		caches[o->cache].live--;
+	o->live = false;
+}
+
+/* ---- the operations -------------------------------------------------------------- */
+
+static bool armed_fired(unsigned int before)
+{
+	return before && kp_fail_nth_get() == 0;
+}
+
+static void op_kmalloc(struct fdp *f)
+{
+	struct obj *o = free_slot(f);
+	size_t size = take_size(f, KMALLOC_MAX_SIZE + 1);
+	gfp_t gfp = take_gfp(f);
+	unsigned int nth = kp_fail_nth_get();
+	void *p;
+
+	if (!o)
+		return;
+	if (fdp_bool(f) && size % 8 == 0 && size) {
+		p = kcalloc(size / 8, 8, gfp);
+		gfp |= __GFP_ZERO;
+	} else {
+		p = kmalloc(size, gfp);
+	}
+	if (!size) {
+		fuzz_assert(p == ZERO_SIZE_PTR);
+		return;
+	}
+	if (!p) {
+		fuzz_assert(may_fail(size, KMALLOC_MAX_SIZE, gfp, armed_fired(nth)));
+		return;
+	}
+	adopt(o, p, size, K_KMALLOC, -1, gfp);
+}
+
+static void op_krealloc(struct fdp *f)
+{
+	struct obj *o = live_obj(f, K_KMALLOC);
+	size_t size = take_size(f, KMALLOC_MAX_SIZE + 1);
+	gfp_t gfp = take_gfp(f) & ~__GFP_ZERO;
+	unsigned int nth = kp_fail_nth_get();
+	bool in_place;
+	void *p;
+
+	if (!o)
+		return;
+	in_place = size && size <= ksize(o->p);
+	p = krealloc(o->p, size, gfp);
+	if (!size) {
+		fuzz_assert(p == ZERO_SIZE_PTR);
+		o->live = false;
+		return;
+	}
+	if (!p) {
+		fuzz_assert(!in_place);
+		fuzz_assert(may_fail(size, KMALLOC_MAX_SIZE, gfp, armed_fired(nth)));
+		verify(o, o->size);	/* the old block is intact */
+		return;
+	}
+	fuzz_assert(!in_place || p == o->p);
+	if (!in_place)
+		o->bucket = bucket_of(size);
+	o->p = p;
+	verify(o, size < o->size ? size : o->size);
+	o->size = size;
+	check_placement(o);
+	fill(o);
+}
+
+static void op_free(struct fdp *f)
+{
+	struct obj *o = &objs[fdp_choice(f, MAX_OBJS)];
+
+	if (!o->live)
+		return;
+	verify(o, o->size);
+	switch (o->kind) {
+	case K_KMALLOC:
+		if (fdp_bool(f))
+			kfree_sensitive(o->p);
+		else
+			kfree(o->p);
+		break;
+	case K_CACHE:
+		kmem_cache_free(caches[o->cache].s, o->p);
+		break;
+	case K_VMALLOC:
+		vfree(o->p);
+		break;
+	case K_KVMALLOC:
+		kvfree(o->p);
+		break;
+	}
+	drop(o);
+}
+
+static void op_cache_create(struct fdp *f)
+{
+	struct cache_slot *c = &caches[fdp_choice(f, MAX_CACHES)];
+	unsigned int size = (unsigned int)fdp_range(f, 0, 40000);
+	unsigned int align = fdp_bool(f) ? 0 : 1u << fdp_range(f, 0, 13);
+	slab_flags_t flags = fdp_bool(f) ? SLAB_HWCACHE_ALIGN : 0;
+	struct kmem_cache *s;
+
+	if (c->s)
+		return;
+	s = kmem_cache_create("fuzz", size, align, flags, NULL);
+	if (!size || size > (PAGE_SIZE << 3) || align > (PAGE_SIZE << 3)) {
+		fuzz_assert(!s);
+		return;
+	}
+	fuzz_assert(s || limit_armed);	/* the cache itself needs a page */
+	if (!s)
+		return;
+	c->s = s;
+	c->size = size;
+	c->align = align < 8 ? 8 : align;
+	if ((flags & SLAB_HWCACHE_ALIGN) && c->align < 64 && size > 32)
+		c->align = 64;
+	c->live = 0;
+}
+
+static void op_cache_alloc(struct fdp *f)
+{
+	int ci = (int)fdp_choice(f, MAX_CACHES);
+	struct cache_slot *c = &caches[ci];
+	gfp_t gfp = take_gfp(f);
+	unsigned int nth = kp_fail_nth_get();
+	size_t n = fdp_bool(f) ? fdp_range(f, 1, 12) : 1;
+	void *ps[12];
+
+	if (!c->s)
+		return;
+	if (n == 1) {
+		struct obj *o = free_slot(f);
+
+		if (!o)
+			return;
+		ps[0] = kmem_cache_alloc(c->s, gfp);
+		if (!ps[0]) {
+			fuzz_assert(may_fail(c->size, c->size, gfp, armed_fired(nth)));
+			return;
+		}
+		c->live++;
+		adopt(o, ps[0], c->size, K_CACHE, ci, gfp);
+		return;
+	}
+	if (!kmem_cache_alloc_bulk(c->s, gfp, n, ps)) {
+		fuzz_assert(may_fail(c->size, c->size, gfp, armed_fired(nth)));
+		fuzz_assert(kmem_cache_live_objects(c->s) == c->live);	/* all or nothing */
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct obj *o = NULL;
+
+		for (int j = 0; j < MAX_OBJS && !o; j++)
+			if (!objs[j].live)
+				o = &objs[j];
+		if (!o) {
+			kmem_cache_free_bulk(c->s, n - i, ps + i);
+			break;
+		}
+		c->live++;
+		adopt(o, ps[i], c->size, K_CACHE, ci, gfp);
+	}
+}
+
+static void op_cache_destroy(struct fdp *f)
+{
+	struct cache_slot *c = &caches[fdp_choice(f, MAX_CACHES)];
+
+	if (!c->s || c->live)
+		return;
+	fuzz_assert(kmem_cache_live_objects(c->s) == 0);
+	if (fdp_bool(f))
+		kmem_cache_shrink(c->s);
+	kmem_cache_destroy(c->s);
+	c->s = NULL;
+}
+
+static void op_vmalloc(struct fdp *f)
+{
+	struct obj *o = free_slot(f);
+	size_t size = take_size(f, MAX_VM_SIZE);
+	gfp_t gfp = take_gfp(f);
+	unsigned int nth = kp_fail_nth_get();
+	void *p;
+
+	if (!o)
+		return;
+	if (fdp_bool(f))
+		gfp = GFP_KERNEL | __GFP_NOWARN;	/* what vmalloc() uses */
+	p = __vmalloc(size, gfp);
+	if (!p) {
+		fuzz_assert(may_fail(size, MAX_VM_SIZE, gfp, armed_fired(nth)));
+		return;
+	}
+	fuzz_assert(size);
+	adopt(o, p, size, K_VMALLOC, -1, GFP_KERNEL | __GFP_ZERO);	/* fresh areas read zero */
+}
+
+static void op_vrealloc(struct fdp *f)
+{
+	struct obj *o = live_obj(f, K_VMALLOC);
+	size_t size = take_size(f, MAX_VM_SIZE);
+	gfp_t gfp = take_gfp(f) & ~__GFP_NOFAIL;
+	unsigned int nth = kp_fail_nth_get();
+	void *p;
+
+	if (!o)
+		return;
+	p = vrealloc(o->p, size, gfp);
+	if (!size) {
+		fuzz_assert(!p);
+		o->live = false;
+		return;
+	}
+	if (!p) {
+		fuzz_assert(may_fail(size, MAX_VM_SIZE, gfp, armed_fired(nth)));
+		verify(o, o->size);
+		return;
+	}
+	o->p = p;
+	verify(o, size < o->size ? size : o->size);
+	o->size = size;
+	check_placement(o);
+	fill(o);
+}
+
+static void op_kvmalloc(struct fdp *f)
+{
+	struct obj *o = free_slot(f);
+	size_t size = take_size(f, MAX_VM_SIZE);
+	gfp_t gfp = take_gfp(f);
+	unsigned int nth = kp_fail_nth_get();
+	void *p;
+
+	if (!o)
+		return;
+	p = kvmalloc(size, gfp);
+	if (!size) {
+		fuzz_assert(p == ZERO_SIZE_PTR);
+		return;
+	}
+	if (!p) {
+		bool injected = armed_fired(nth);
+
+		if (size <= PAGE_SIZE)		/* plain kmalloc */
+			fuzz_assert(may_fail(size, KMALLOC_MAX_SIZE, gfp, injected));
+		else if (!gfpflags_allow_blocking(gfp))	/* the kmalloc try, no fallback */
+			fuzz_assert(may_fail(size, KMALLOC_MAX_SIZE, gfp & ~__GFP_NOFAIL, injected));
+		else	/* the fallback failed too; the countdown may land on either */
+			fuzz_assert(may_fail(size, MAX_VM_SIZE, gfp, injected));
+		return;
+	}
+	adopt(o, p, size, K_KVMALLOC, -1, gfp);
+}
+
+static void op_kvrealloc(struct fdp *f)
+{
+	struct obj *o = live_obj(f, K_KVMALLOC);
+	size_t size = take_size(f, MAX_VM_SIZE);
+	gfp_t gfp = (take_gfp(f) & ~__GFP_ZERO & ~__GFP_NOFAIL);
+	bool was_vmalloc;
+	void *p;
+
+	if (!o || ZERO_OR_NULL_PTR(o->p))
+		return;
+	was_vmalloc = is_vmalloc_addr(o->p);
+	p = kvrealloc(o->p, size, gfp);
+	if (!size) {
+		fuzz_assert(p == (was_vmalloc ? NULL : ZERO_SIZE_PTR));
+		o->live = false;
+		return;
+	}
+	if (!p) {
+		verify(o, o->size);
+		return;
+	}
+	fuzz_assert(!was_vmalloc || is_vmalloc_addr(p));	/* never migrates back */
+	o->p = p;
+	verify(o, size < o->size ? size : o->size);
+	o->size = size;
+	fill(o);
+}
+
+static void op_arm(struct fdp *f)
+{
+	switch (fdp_choice(f, 3)) {
+	case 0:
+		kp_fail_nth_set((unsigned int)fdp_range(f, 1, 4));
+		break;
+	case 1:
+		kp_mem_set_limit(kp_mem_used() + fdp_range(f, 0, 64) * PAGE_SIZE);
+		limit_armed = true;
+		break;
+	default:
+		kp_mem_set_limit(0);
+		limit_armed = false;
+		kp_fail_nth_set(0);
+		break;
+	}
+}
+
+static FILE *devnull;
+
+/* The live counters, and every few steps the slab walk too, against the shadow. */
+static void check_accounting(bool walk)
+{
+	size_t live = 0;
+
+	for (int i = 0; i < MAX_CACHES; i++)
+		if (caches[i].s)
+			fuzz_assert(kmem_cache_live_objects(caches[i].s) == caches[i].live);
+	for (int i = 0; i < MAX_OBJS; i++)
+		live += objs[i].live && objs[i].kind != K_VMALLOC &&
+			!(objs[i].kind == K_KVMALLOC && is_vmalloc_addr(objs[i].p));
+	fuzz_assert(kp_kmemleak_report(NULL) == live);
+	if (walk)
+		fuzz_assert(kp_kmemleak_report(devnull) == live);
+}
+
+static void teardown(void)
+{
+	kp_fail_nth_set(0);
+	kp_mem_set_limit(0);
+	limit_armed = false;
+	for (int i = 0; i < MAX_OBJS; i++) {
+		struct obj *o = &objs[i];
+
+		if (!o->live)
+			continue;
+		verify(o, o->size);
+		if (o->kind == K_CACHE)
+			kmem_cache_free(caches[o->cache].s, o->p);
+		else if (o->kind == K_KMALLOC)
+			kfree(o->p);
+		else
+			kvfree(o->p);
+		drop(o);
+	}
+	for (int i = 0; i < MAX_CACHES; i++) {
+		if (caches[i].s)
+			kmem_cache_destroy(caches[i].s);
+		caches[i].s = NULL;
+	}
+	check_accounting(false);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_reports_init();
+	devnull = fopen("/dev/null", "w");
+	return devnull ? 0 : 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static void (*const ops[])(struct fdp *) = {
+		op_kmalloc, op_kmalloc, op_krealloc, op_free, op_free, op_cache_create,
+		op_cache_alloc, op_cache_alloc, op_cache_destroy, op_vmalloc, op_vrealloc,
+		op_kvmalloc, op_kvrealloc, op_arm,
+	};
+	struct fdp f;
+
+	fdp_init(&f, data, size);
+	for (int n = 0; n < MAX_OPS && !fdp_empty(&f); n++) {
+		fdp_pick(&f, ops)(&f);
+		fuzz_step_done();
+		if (n % 16 == 15 && !kp_fail_nth_get())
+			check_accounting(n % 64 == 63);
+	}
+	teardown();
+	return 0;
+}
