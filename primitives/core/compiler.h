@@ -42,6 +42,15 @@
 #endif
 #endif
 
+/* Leave a function out of fuzzing coverage (a byte scanner's branches say nothing). */
+#if defined(__clang__) && __clang_major__ >= 13
+#define __no_sanitize_coverage	__attribute__((no_sanitize("coverage")))
+#elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
+#define __no_sanitize_coverage	__attribute__((no_sanitize_coverage))
+#else
+#define __no_sanitize_coverage
+#endif
+
 /* The address a report blames: the caller of the function that reports. */
 #define KP_CALLER		__builtin_return_address(0)
 
