@@ -137,6 +137,8 @@ $(BUILD)/bench/build_info.h: Makefile
 
 $(BUILD)/bench/bench_shim: $(BUILD)/bench/shim/native_overhead.o
 $(BUILD)/bench/bench_shim: BENCH_EXTRA = $(BUILD)/bench/shim/native_overhead.o
+$(BUILD)/bench/bench_alloc: $(BUILD)/bench/peers/alloc.o
+$(BUILD)/bench/bench_alloc: BENCH_EXTRA = $(BUILD)/bench/peers/alloc.o
 
 $(BUILD)/bench/bench_%: $(BUILD)/bench/bench_%.o $(BENCH_COMMON) $(LIB)
 	$(call say,LD,$@)

@@ -146,7 +146,7 @@ size_t kmalloc_large_report(FILE *out)
 
 /* ---- kmalloc ------------------------------------------------------------------------- */
 
-static inline void *__kmalloc(size_t size, gfp_t flags, int node, void *caller)
+static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node, void *caller)
 {
 	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
 		return kmalloc_large(size, flags, node, caller);
@@ -197,20 +197,31 @@ static struct kp_page *kmalloc_page(const void *p, const char *fn, void *caller)
 	return NULL;
 }
 
-static inline void __kfree(const void *p, void *caller)
+/* Everything but a slab object: large blocks, and pointers that are neither. */
+static __noinline void kfree_slowpath(const void *p, void *caller)
+{
+	struct kp_page *pg = kmalloc_page(p, "kfree", caller);
+
+	if (pg && pg->type == KP_PAGE_SLAB)
+		slab_free(((struct slab *)pg->owner)->cache, pg->owner, (void *)p, caller);
+	else if (pg)
+		free_large(pg, (void *)p);
+}
+
+static __always_inline void __kfree(const void *p, void *caller)
 {
 	struct kp_page *pg;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	pg = kmalloc_page(p, "kfree", caller);
+	pg = kp_page_lookup(p);
 	if (likely(pg && pg->type == KP_PAGE_SLAB)) {
 		struct slab *slab = pg->owner;
 
 		slab_free(slab->cache, slab, (void *)p, caller);
-	} else if (pg) {
-		free_large(pg, (void *)p);
+		return;
 	}
+	kfree_slowpath(p, caller);
 }
 
 void kfree(const void *p)

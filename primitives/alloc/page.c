@@ -26,11 +26,11 @@
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 
-#define MAP_L2_BITS	18
-#define MAP_L1_BITS	17
+#define MAP_L2_BITS	KP_PAGE_MAP_L2_BITS
+#define MAP_L1_BITS	KP_PAGE_MAP_L1_BITS
 #define MAP_L2_SIZE	(1UL << MAP_L2_BITS)
 
-static struct kp_page *page_map[1UL << MAP_L1_BITS];
+struct kp_page *kp_page_map[1UL << MAP_L1_BITS];
 
 static struct kp_page *map_slot(uintptr_t pfn, bool create)
 {
@@ -39,23 +39,18 @@ static struct kp_page *map_slot(uintptr_t pfn, bool create)
 
 	if (l1 >= (1UL << MAP_L1_BITS))
 		return NULL;
-	l2 = kp_atomic_load(&page_map[l1], KP_ACQUIRE);
+	l2 = kp_atomic_load(&kp_page_map[l1], KP_ACQUIRE);
 	if (l2 || !create)
 		return l2 ? &l2[pfn & (MAP_L2_SIZE - 1)] : NULL;
 	l2 = mmap(NULL, MAP_L2_SIZE * sizeof(*l2), PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (l2 == MAP_FAILED)
 		return NULL;
-	if (!kp_atomic_try_cmpxchg(&page_map[l1], &expected, l2, KP_ACQ_REL)) {
+	if (!kp_atomic_try_cmpxchg(&kp_page_map[l1], &expected, l2, KP_ACQ_REL)) {
 		munmap(l2, MAP_L2_SIZE * sizeof(*l2));	/* another thread won */
 		l2 = expected;
 	}
 	return &l2[pfn & (MAP_L2_SIZE - 1)];
-}
-
-struct kp_page *kp_page_lookup(const void *addr)
-{
-	return map_slot((uintptr_t)addr >> PAGE_SHIFT, false);
 }
 
 int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "alloc/gfp.h"
+#include "core/atomic.h"
 
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)
@@ -44,8 +45,22 @@ struct kp_page {
 	void *owner;
 };
 
+#define KP_PAGE_MAP_L2_BITS	18
+#define KP_PAGE_MAP_L1_BITS	17
+extern struct kp_page *kp_page_map[1UL << KP_PAGE_MAP_L1_BITS];
+
 /* The page map entry for the page holding addr; NULL if none was ever made. */
-struct kp_page *kp_page_lookup(const void *addr);
+static inline struct kp_page *kp_page_lookup(const void *addr)
+{
+	uintptr_t pfn = (uintptr_t)addr >> PAGE_SHIFT;
+	uintptr_t l1 = pfn >> KP_PAGE_MAP_L2_BITS;
+	struct kp_page *l2;
+
+	if (unlikely(l1 >= (1UL << KP_PAGE_MAP_L1_BITS)))
+		return NULL;
+	l2 = kp_atomic_load(&kp_page_map[l1], KP_ACQUIRE);
+	return likely(l2) ? &l2[pfn & ((1UL << KP_PAGE_MAP_L2_BITS) - 1)] : NULL;
+}
 /* Set the entries of the pages [addr, addr + len) (page-aligned). 0 or -ENOMEM. */
 int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner);
 

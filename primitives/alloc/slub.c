@@ -66,19 +66,6 @@
 #include "core/report.h"
 #include "sync/mutex.h"
 
-#ifdef KP_ASAN
-#include <sanitizer/asan_interface.h>
-#define poison_object(s, p)	ASAN_POISON_MEMORY_REGION((p), (s)->size)
-#define unpoison_object(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), (s)->object_size)
-#define unpoison_slab(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), PAGE_SIZE << (s)->order)
-#define __no_asan		__attribute__((no_sanitize("address")))
-#else
-#define poison_object(s, p)	((void)(s), (void)(p))
-#define unpoison_object(s, p)	((void)(s), (void)(p))
-#define unpoison_slab(s, p)	((void)(s), (void)(p))
-#define __no_asan
-#endif
-
 #define SLAB_UNOWNED_FULL	((uintptr_t)1)
 #define MIN_PARTIAL		2	/* empty slabs kept per node before freeing */
 #define MAX_SLAB_ORDER		3
@@ -95,18 +82,6 @@ struct slab_debug_meta {
 	unsigned int allocated;		/* exact double-free detection */
 };
 
-struct kmem_cache_cpu {
-	void *freelist;
-	struct slab *slab;
-	int node;
-	unsigned long allocs, frees;	/* written by the owner, read by anyone */
-};
-
-struct slub_task {
-	struct slub_task *prev, *next;
-	struct kmem_cache_cpu cpu[KP_MAX_CACHES];
-};
-
 #define SLUB_TASK_ORDER 4	/* 64 KiB: room for struct slub_task */
 
 static struct kmem_cache *caches;		/* every cache, under slab_mutex */
@@ -117,26 +92,7 @@ static DEFINE_RAW_SPINLOCK(task_lock);
 static pthread_key_t task_exit_key;
 static pthread_once_t task_exit_once = PTHREAD_ONCE_INIT;
 
-/* ---- free pointers --------------------------------------------------------------- */
-
-static inline uintptr_t freeptr_mask(const struct kmem_cache *s, uintptr_t where)
-{
-	return s->random ^ __builtin_bswap64(where);
-}
-
-static inline __no_asan void *get_freepointer(const struct kmem_cache *s, void *obj)
-{
-	uintptr_t where = (uintptr_t)obj + s->offset;
-
-	return (void *)(*(uintptr_t *)where ^ freeptr_mask(s, where));
-}
-
-static inline __no_asan void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
-{
-	uintptr_t where = (uintptr_t)obj + s->offset;
-
-	*(uintptr_t *)where = (uintptr_t)fp ^ freeptr_mask(s, where);
-}
+/* ---- freelists ---------------------------------------------------------------------- */
 
 static size_t freelist_count(const struct kmem_cache *s, void *p)
 {
@@ -212,22 +168,6 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 		pthread_setspecific(task_exit_key, t);
 	}
 	return t;
-}
-
-static inline struct kmem_cache_cpu *this_cpu(const struct kmem_cache *s)
-{
-	struct kp_task *task = kp_current();
-	struct slub_task *t = task->alloc;
-
-	if (unlikely(!t) && !(t = slub_task_init(task)))
-		return NULL;
-	return &t->cpu[s->id];
-}
-
-/* Counters only their owner writes: a plain add, readable by anyone. */
-static inline void count_inc(unsigned long *counter)
-{
-	kp_atomic_store(counter, *counter + 1, KP_RELAXED);
 }
 
 /* ---- nodes and partial lists ------------------------------------------------------------ */
@@ -460,34 +400,35 @@ static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_
 	return obj;
 }
 
-static __cold void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
+void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
 {
 	warn_alloc(s->object_size, gfp, s->name);
 	return NULL;
 }
 
-void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, void *caller, size_t orig_size)
+/* What slab_alloc()'s fast path does not: set up the task, debug caches, refills. */
+void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
+			  size_t orig_size)
 {
+	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 	void *obj;
 
-	might_sleep_if(gfpflags_allow_blocking(gfp));
-	if (unlikely(kp_should_failslab(s->object_size, gfp)))
+	if (unlikely(!task->alloc) && !slub_task_init(task))
 		return slab_alloc_failed(s, gfp);
 	c = this_cpu(s);
-	if (unlikely(!c))
-		return slab_alloc_failed(s, gfp);
-	obj = c->freelist;
-	if (likely(obj && (node == NUMA_NO_NODE || node == c->node))) {
-		unpoison_object(s, obj);
-		c->freelist = get_freepointer(s, obj);
-	} else if (unlikely(kmem_cache_debug(s))) {
+	if (unlikely(kmem_cache_debug(s))) {
 		/* Debug caches never have a task freelist: always here. */
 		obj = alloc_debug(s, gfp, node, caller, orig_size);
 		if (unlikely(!obj))
 			return slab_alloc_failed(s, gfp);
 		count_inc(&c->allocs);
 		return obj;
+	}
+	obj = c->freelist;
+	if (obj && (node == NUMA_NO_NODE || node == c->node)) {
+		unpoison_object(s, obj);
+		c->freelist = get_freepointer(s, obj);
 	} else {
 		obj = slab_alloc_slow(s, c, gfp, node);
 		if (unlikely(!obj))
@@ -574,21 +515,21 @@ static __cold void report_invalid_free(struct kmem_cache *s, const void *obj, vo
 		  s ? s->name : "kmalloc", obj, why);
 }
 
-void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
+/* What slab_free()'s fast path does not: bad pointers, the task's first free, remote frees. */
+void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
 {
-	size_t offset = (size_t)((char *)obj - slab->base);
-	size_t index = (offset * s->reciprocal) >> 32;
+	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 
-	if (unlikely(index >= s->objects || index * s->size != offset)) {
+	if (unlikely(!slab_obj_valid(s, slab, obj))) {
 		report_invalid_free(s, obj, caller, "not the start of an object");
 		return;
 	}
-	c = this_cpu(s);
-	if (unlikely(!c))
+	if (unlikely(!task->alloc) && !slub_task_init(task))
 		return;
-	if (likely(slab == c->slab)) {
-		if (unlikely(obj == c->freelist)) {
+	c = this_cpu(s);
+	if (slab == c->slab) {
+		if (obj == c->freelist) {
 			report_double_free(s, obj, caller);
 			return;
 		}

@@ -9,8 +9,25 @@
 #ifndef KPRIM_ALLOC_SLUB_H
 #define KPRIM_ALLOC_SLUB_H
 
+#include <string.h>
+
 #include "alloc/slab.h"
+#include "core/atomic.h"
+#include "core/task.h"
 #include "sync/spinlock.h"
+
+#ifdef KP_ASAN
+#include <sanitizer/asan_interface.h>
+#define poison_object(s, p)	ASAN_POISON_MEMORY_REGION((p), (s)->size)
+#define unpoison_object(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), (s)->object_size)
+#define unpoison_slab(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), PAGE_SIZE << (s)->order)
+#define __no_asan		__attribute__((no_sanitize("address")))
+#else
+#define poison_object(s, p)	((void)(s), (void)(p))
+#define unpoison_object(s, p)	((void)(s), (void)(p))
+#define unpoison_slab(s, p)	((void)(s), (void)(p))
+#define __no_asan
+#endif
 
 #define KP_MAX_CACHES	256
 #define KP_MAX_NODES	16
@@ -72,18 +89,126 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 	return s->flags & SLAB_DEBUG_FLAGS;
 }
 
+/* A task's current slab and its free objects, per cache (SLUB's cpu slab). */
+struct kmem_cache_cpu {
+	void *freelist;
+	struct slab *slab;
+	int node;
+	unsigned long allocs, frees;	/* written by the owner, read by anyone */
+};
+
+struct slub_task {
+	struct slub_task *prev, *next;
+	struct kmem_cache_cpu cpu[KP_MAX_CACHES];
+};
+
+/* The calling task's state for s; the task must have its slub_task already. */
+static __always_inline struct kmem_cache_cpu *this_cpu(const struct kmem_cache *s)
+{
+	return &((struct slub_task *)kp_current()->alloc)->cpu[s->id];
+}
+
+/* Counters only their owner writes: a plain add, readable by anyone. */
+static __always_inline void count_inc(unsigned long *counter)
+{
+	kp_atomic_store(counter, *counter + 1, KP_RELAXED);
+}
+
+/* Free pointers, hardened: ptr ^ random ^ swab(where it is stored). */
+static __always_inline uintptr_t freeptr_mask(const struct kmem_cache *s, uintptr_t where)
+{
+	return s->random ^ __builtin_bswap64(where);
+}
+
+static __always_inline __no_asan void *get_freepointer(const struct kmem_cache *s, void *obj)
+{
+	uintptr_t where = (uintptr_t)obj + s->offset;
+
+	return (void *)(*(uintptr_t *)where ^ freeptr_mask(s, where));
+}
+
+static __always_inline __no_asan void set_freepointer(const struct kmem_cache *s, void *obj,
+						      void *fp)
+{
+	uintptr_t where = (uintptr_t)obj + s->offset;
+
+	*(uintptr_t *)where = (uintptr_t)fp ^ freeptr_mask(s, where);
+}
+
+/* obj is the start of one of slab's objects (a multiply, no divide). */
+static __always_inline bool slab_obj_valid(const struct kmem_cache *s, const struct slab *slab,
+					   const void *obj)
+{
+	size_t offset = (size_t)((const char *)obj - slab->base);
+	size_t index = (offset * s->reciprocal) >> 32;
+
+	return index < s->objects && index * s->size == offset;
+}
+
+void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
+			  size_t orig_size) __attribute__((noinline));
+void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp) __attribute__((noinline, cold));
+void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
+	__attribute__((noinline));
+
 /*
  * Allocate from s (fault injection, might_sleep and __GFP_ZERO included);
  * orig_size is what a kmalloc caller asked for (debug caches red-zone the
- * rest of the object), else s->object_size.
+ * rest of the object), else s->object_size. The fast path: pop the task's
+ * freelist for s; everything else is slab_alloc_slowpath().
  */
-void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node, void *caller, size_t orig_size);
+static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node,
+					void *caller, size_t orig_size)
+{
+	struct kp_task *task = kp_current();
+	struct kmem_cache_cpu *c;
+	void *obj;
+
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+	if (unlikely(kp_should_failslab(s->object_size, gfp)))
+		return slab_alloc_failed(s, gfp);
+	if (unlikely(!task->alloc))
+		return slab_alloc_slowpath(s, gfp, node, caller, orig_size);
+	c = this_cpu(s);
+	obj = c->freelist;
+	if (unlikely(!obj || (node != NUMA_NO_NODE && node != c->node)))
+		return slab_alloc_slowpath(s, gfp, node, caller, orig_size);
+	unpoison_object(s, obj);
+	c->freelist = get_freepointer(s, obj);
+	count_inc(&c->allocs);
+	if (unlikely(gfp & __GFP_ZERO))
+		memset(obj, 0, s->object_size);
+	return obj;
+}
+
+/*
+ * Free obj, known to lie in slab of cache s. The fast path: push on the
+ * task's freelist when obj is in the task's current slab (and not already
+ * its head); everything else, checks included, is slab_free_slowpath().
+ */
+static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *obj,
+				      void *caller)
+{
+	struct kp_task *task = kp_current();
+	struct kmem_cache_cpu *c;
+
+	if (likely(task->alloc && slab_obj_valid(s, slab, obj))) {
+		c = this_cpu(s);
+		if (likely(slab == c->slab && obj != c->freelist)) {
+			set_freepointer(s, obj, c->freelist);
+			poison_object(s, obj);
+			c->freelist = obj;
+			count_inc(&c->frees);
+			return;
+		}
+	}
+	slab_free_slowpath(s, slab, obj, caller);
+}
+
 /* A kmalloc object changed its requested size in place (krealloc): re-red-zone it. */
 void slab_resize_in_place(struct kmem_cache *s, void *obj, size_t new_size);
 /* The size a debug kmalloc object was asked for; s->object_size if not tracked. */
 size_t slab_orig_size(struct kmem_cache *s, void *obj);
-/* Free obj, known to lie in slab of cache s; validates it. */
-void slab_free(struct kmem_cache *s, struct slab *slab, void *obj, void *caller);
 /* Create a cache without taking a dynamic id check (kmalloc's own caches). */
 struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
 					    unsigned int align, slab_flags_t flags,
