@@ -21,12 +21,15 @@
 #define poison_object(s, p)	ASAN_POISON_MEMORY_REGION((p), (s)->size)
 #define unpoison_object(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), (s)->object_size)
 #define unpoison_slab(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), PAGE_SIZE << (s)->order)
-#define __no_asan		__attribute__((no_sanitize("address")))
+/* no_sanitize does not survive inlining into an instrumented caller. */
+#define __no_asan		__attribute__((no_sanitize("address"), noinline))
+#define __freeptr_inline
 #else
 #define poison_object(s, p)	((void)(s), (void)(p))
 #define unpoison_object(s, p)	((void)(s), (void)(p))
 #define unpoison_slab(s, p)	((void)(s), (void)(p))
 #define __no_asan
+#define __freeptr_inline	__always_inline
 #endif
 
 #define KP_MAX_CACHES	256
@@ -120,15 +123,15 @@ static __always_inline uintptr_t freeptr_mask(const struct kmem_cache *s, uintpt
 	return s->random ^ __builtin_bswap64(where);
 }
 
-static __always_inline __no_asan void *get_freepointer(const struct kmem_cache *s, void *obj)
+static __freeptr_inline __no_asan void *get_freepointer(const struct kmem_cache *s, void *obj)
 {
 	uintptr_t where = (uintptr_t)obj + s->offset;
 
 	return (void *)(*(uintptr_t *)where ^ freeptr_mask(s, where));
 }
 
-static __always_inline __no_asan void set_freepointer(const struct kmem_cache *s, void *obj,
-						      void *fp)
+static __freeptr_inline __no_asan void set_freepointer(const struct kmem_cache *s, void *obj,
+						       void *fp)
 {
 	uintptr_t where = (uintptr_t)obj + s->offset;
 
