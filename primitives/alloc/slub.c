@@ -68,6 +68,7 @@
 
 #define SLAB_UNOWNED_FULL	((uintptr_t)1)
 #define MIN_PARTIAL		2	/* empty slabs kept per node before freeing */
+#define MAX_OWNED		32	/* slabs a task keeps besides its current one */
 #define MAX_SLAB_ORDER		3
 
 /* What a debug cache keeps per object, after the free pointer (mm/slub.c struct track). */
@@ -245,21 +246,53 @@ static void release_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct
 	add_partial(n, slab);
 }
 
-/* Deactivate a task's current slab, handing back its free objects. */
+/* A slab its owner gives back to the node, with every free object it holds. */
+static void release_owned(struct kmem_cache *s, struct slab *slab, void *freelist)
+{
+	struct kmem_cache_node *n = &s->node[slab->node];
+
+	kp_atomic_store(&slab->owner, NULL, KP_RELAXED);
+	raw_spin_lock(&n->list_lock);
+	slab->freelist = freelist_join(s, slab->freelist, freelist);
+	release_slab(s, n, slab);
+	raw_spin_unlock(&n->list_lock);
+}
+
+static void own_slab(struct kmem_cache_cpu *c, struct slab *slab)
+{
+	slab->prev = NULL;
+	slab->next = c->owned;
+	if (c->owned)
+		c->owned->prev = slab;
+	c->owned = slab;
+	c->nr_owned++;
+}
+
+static void disown_slab(struct kmem_cache_cpu *c, struct slab *slab)
+{
+	if (slab->prev)
+		slab->prev->next = slab->next;
+	else
+		c->owned = slab->next;
+	if (slab->next)
+		slab->next->prev = slab->prev;
+	c->nr_owned--;
+}
+
+/* Deactivate a task's slabs, current and owned, handing back their free objects. */
 static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
 	struct slab *slab = c->slab;
-	struct kmem_cache_node *n;
 
-	if (!slab)
-		return;
-	n = &s->node[slab->node];
-	raw_spin_lock(&n->list_lock);
-	slab->freelist = c->freelist;
-	c->freelist = NULL;
-	c->slab = NULL;
-	release_slab(s, n, slab);
-	raw_spin_unlock(&n->list_lock);
+	if (slab) {
+		c->slab = NULL;
+		release_owned(s, slab, c->freelist);
+		c->freelist = NULL;
+	}
+	while ((slab = c->owned)) {
+		disown_slab(c, slab);
+		release_owned(s, slab, NULL);
+	}
 }
 
 /* Take a slab off a node's partial list and make it the task's. */
@@ -280,6 +313,7 @@ static bool get_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, int node
 		return false;
 	if (!c->freelist)
 		c->freelist = kp_atomic_xchg(&slab->remote_free, NULL, KP_ACQUIRE);
+	kp_atomic_store(&slab->owner, c, KP_RELAXED);
 	c->slab = slab;
 	c->node = node;
 	return true;
@@ -350,6 +384,7 @@ static bool new_slab(struct kmem_cache *s, struct kmem_cache_cpu *c, int node, g
 
 	if (!slab)
 		return false;
+	kp_atomic_store(&slab->owner, c, KP_RELAXED);
 	c->slab = slab;
 	c->freelist = slab->freelist;
 	slab->freelist = NULL;
@@ -363,41 +398,84 @@ static void free_debug(struct kmem_cache *s, struct slab *slab, void *obj, void 
 
 /* ---- allocation ----------------------------------------------------------------------------- */
 
+/* Take a slab's frees as the task's freelist: its own list first, then the remote stack. */
+static void *take_frees(struct slab *slab)
+{
+	void *list = slab->freelist;
+
+	if (list) {
+		slab->freelist = NULL;
+		return list;
+	}
+	if (!kp_atomic_load(&slab->remote_free, KP_RELAXED))
+		return NULL;
+	return kp_atomic_xchg(&slab->remote_free, NULL, KP_ACQUIRE);
+}
+
 /*
  * ___slab_alloc(): the current slab is exhausted (or on the wrong node).
- * Take its remote frees, else retire it and move to a partial slab, else
- * to a new one.
+ * Take its remote frees; else switch to an owned slab with free objects;
+ * else keep the exhausted slab owned (giving the oldest one back beyond
+ * MAX_OWNED) and take a slab from the node's partial list or a new one.
  */
 static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c,
 					gfp_t gfp, int node)
 {
+	struct slab *cur = c->slab, *slab;
 	void *obj;
 
-	if (c->slab && node != NUMA_NO_NODE && c->slab->node != node)
-		flush_cpu(s, c);
-	if (c->slab && !c->freelist) {
-		void *none = NULL;
-
-		c->freelist = kp_atomic_xchg(&c->slab->remote_free, NULL, KP_ACQUIRE);
-		if (!c->freelist &&
-		    kp_atomic_try_cmpxchg(&c->slab->remote_free, &none,
-					  (void *)SLAB_UNOWNED_FULL, KP_RELEASE))
-			c->slab = NULL;		/* full: the first remote free relists it */
-		else if (!c->freelist)
-			c->freelist = kp_atomic_xchg(&c->slab->remote_free, NULL, KP_ACQUIRE);
+	if (cur && node != NUMA_NO_NODE && cur->node != node) {
+		/* The wrong node: park the current slab, free objects and all. */
+		cur->freelist = c->freelist;
+		c->freelist = NULL;
+		c->slab = NULL;
+		own_slab(c, cur);
+		cur = NULL;
 	}
+	if (cur && !c->freelist)
+		c->freelist = take_frees(cur);
 	if (!c->freelist) {
-		int nid = node == NUMA_NO_NODE ? local_node() : node;
+		for (slab = c->owned; slab; slab = slab->next) {
+			if (node != NUMA_NO_NODE && slab->node != node)
+				continue;
+			c->freelist = take_frees(slab);
+			if (c->freelist)
+				break;
+		}
+		if (cur) {
+			c->slab = NULL;
+			own_slab(c, cur);
+		}
+		if (slab) {
+			disown_slab(c, slab);
+			c->slab = slab;
+			c->node = slab->node;
+		} else {
+			int nid = node == NUMA_NO_NODE ? local_node() : node;
 
-		if (!get_partial(s, c, nid) &&
-		    (node != NUMA_NO_NODE || !get_partial(s, c, 0)) &&
-		    !new_slab(s, c, nid, gfp))
-			return NULL;
+			while (c->nr_owned > MAX_OWNED) {
+				struct slab *oldest = c->owned;
+
+				while (oldest->next)
+					oldest = oldest->next;
+				disown_slab(c, oldest);
+				release_owned(s, oldest, NULL);
+			}
+			if (!get_partial(s, c, nid) &&
+			    (node != NUMA_NO_NODE || !get_partial(s, c, 0)) &&
+			    !new_slab(s, c, nid, gfp))
+				return NULL;
+		}
 	}
 	obj = c->freelist;
 	unpoison_object(s, obj);
 	c->freelist = get_freepointer(s, obj);
 	return obj;
+}
+
+void *slab_zero_object(struct kmem_cache *s, void *obj)
+{
+	return memset(obj, 0, s->object_size);
 }
 
 void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
@@ -414,6 +492,8 @@ void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *calle
 	struct kmem_cache_cpu *c;
 	void *obj;
 
+	if (kp_should_failslab(s->object_size, gfp))
+		return slab_alloc_failed(s, gfp);
 	if (unlikely(!task->alloc) && !slub_task_init(task))
 		return slab_alloc_failed(s, gfp);
 	c = this_cpu(s);
@@ -539,6 +619,15 @@ void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void
 	} else if (unlikely(kmem_cache_debug(s))) {
 		free_debug(s, slab, obj, caller);	/* counts itself, if it frees */
 		return;
+	} else if (kp_atomic_load(&slab->owner, KP_RELAXED) == c) {
+		/* One of the task's own slabs: no atomics, as on the fast path. */
+		if (obj == slab->freelist) {
+			report_double_free(s, obj, caller);
+			return;
+		}
+		set_freepointer(s, obj, slab->freelist);
+		poison_object(s, obj);
+		slab->freelist = obj;
 	} else {
 		slab_free_remote(s, slab, obj, caller);
 	}

@@ -43,7 +43,8 @@ struct slab {
 	void *remote_free;	/* objects freed by others; bit 0: unowned and full */
 	int node;
 	bool on_partial;
-	struct slab *prev, *next;		/* the node's partial list */
+	struct kmem_cache_cpu *owner;		/* the task that owns it, if one does */
+	struct slab *prev, *next;		/* the node's partial list, or the owner's list */
 	struct slab *all_prev, *all_next;	/* the node's list of every slab */
 };
 
@@ -92,11 +93,17 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 	return s->flags & SLAB_DEBUG_FLAGS;
 }
 
-/* A task's current slab and its free objects, per cache (SLUB's cpu slab). */
+/*
+ * A task's current slab and its free objects, per cache (SLUB's cpu slab),
+ * and the other slabs it owns (like SLUB's per-cpu partial slabs): frees
+ * from the owner into them are plain pushes on the slab's freelist.
+ */
 struct kmem_cache_cpu {
 	void *freelist;
 	struct slab *slab;
 	int node;
+	unsigned int nr_owned;
+	struct slab *owned;
 	unsigned long allocs, frees;	/* written by the owner, read by anyone */
 };
 
@@ -151,6 +158,7 @@ static __always_inline bool slab_obj_valid(const struct kmem_cache *s, const str
 void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
 			  size_t orig_size) __attribute__((noinline));
 void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp) __attribute__((noinline, cold));
+void *slab_zero_object(struct kmem_cache *s, void *obj) __attribute__((noinline));
 void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
 	__attribute__((noinline));
 
@@ -168,9 +176,8 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int nod
 	void *obj;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	if (unlikely(kp_should_failslab(s->object_size, gfp)))
-		return slab_alloc_failed(s, gfp);
-	if (unlikely(!task->alloc))
+	/* Fault injection armed, or a new task: the slow path decides. */
+	if (unlikely(task->fail_nth || kp_failslab_armed || !task->alloc))
 		return slab_alloc_slowpath(s, gfp, node, caller, orig_size);
 	c = this_cpu(s);
 	obj = c->freelist;
@@ -180,14 +187,15 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int nod
 	c->freelist = get_freepointer(s, obj);
 	count_inc(&c->allocs);
 	if (unlikely(gfp & __GFP_ZERO))
-		memset(obj, 0, s->object_size);
+		return slab_zero_object(s, obj);	/* a tail call: the fast path saves nothing */
 	return obj;
 }
 
 /*
  * Free obj, known to lie in slab of cache s. The fast path: push on the
- * task's freelist when obj is in the task's current slab (and not already
- * its head); everything else, checks included, is slab_free_slowpath().
+ * task's freelist when obj is in the task's current slab, or on the slab's
+ * own freelist when the task owns that slab (and obj is not already the
+ * head); everything else, checks included, is slab_free_slowpath().
  */
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *obj,
 				      void *caller)
@@ -201,6 +209,14 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 			set_freepointer(s, obj, c->freelist);
 			poison_object(s, obj);
 			c->freelist = obj;
+			count_inc(&c->frees);
+			return;
+		}
+		/* Another slab the task owns: its own freelist, still no atomics. */
+		if (kp_atomic_load(&slab->owner, KP_RELAXED) == c && obj != slab->freelist) {
+			set_freepointer(s, obj, slab->freelist);
+			poison_object(s, obj);
+			slab->freelist = obj;
 			count_inc(&c->frees);
 			return;
 		}
