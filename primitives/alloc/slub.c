@@ -95,7 +95,7 @@ static pthread_once_t task_exit_once = PTHREAD_ONCE_INIT;
 
 /* ---- freelists ---------------------------------------------------------------------- */
 
-static size_t freelist_count(const struct kmem_cache *s, void *p)
+static __no_sanitize_coverage size_t freelist_count(const struct kmem_cache *s, void *p)
 {
 	size_t n = 0;
 
@@ -562,8 +562,8 @@ static __cold void report_double_free(struct kmem_cache *s, void *obj, void *cal
 		  s->name, obj);
 }
 
-/* __slab_free(): obj is not in the freeing task's current slab. */
-static __noinline void slab_free_remote(struct kmem_cache *s, struct slab *slab, void *obj,
+/* __slab_free(): obj is in a slab the task does not own. False if refused. */
+static __noinline bool slab_free_remote(struct kmem_cache *s, struct slab *slab, void *obj,
 					void *caller)
 {
 	void *old = kp_atomic_load(&slab->remote_free, KP_RELAXED);
@@ -573,7 +573,7 @@ static __noinline void slab_free_remote(struct kmem_cache *s, struct slab *slab,
 		head = (void *)((uintptr_t)old & ~SLAB_UNOWNED_FULL);
 		if (unlikely(head == obj)) {
 			report_double_free(s, obj, caller);
-			return;
+			return false;
 		}
 		set_freepointer(s, obj, head);
 		poison_object(s, obj);
@@ -586,6 +586,7 @@ static __noinline void slab_free_remote(struct kmem_cache *s, struct slab *slab,
 		add_partial(n, slab);
 		raw_spin_unlock(&n->list_lock);
 	}
+	return true;
 }
 
 static __cold void report_invalid_free(struct kmem_cache *s, const void *obj, void *caller,
@@ -628,8 +629,8 @@ void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void
 		set_freepointer(s, obj, slab->freelist);
 		poison_object(s, obj);
 		slab->freelist = obj;
-	} else {
-		slab_free_remote(s, slab, obj, caller);
+	} else if (!slab_free_remote(s, slab, obj, caller)) {
+		return;
 	}
 	count_inc(&c->frees);
 }
@@ -842,7 +843,8 @@ static size_t for_each_live_debug_object(struct kmem_cache *s, struct slab *slab
  * freelist (the slab's, its remote stack, or a task's current freelist).
  * Only meaningful when the cache is quiet.
  */
-static size_t for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
+static __no_sanitize_coverage size_t
+for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
 								       void *obj, void *arg),
 				   void *arg)
 {
@@ -896,7 +898,8 @@ static size_t for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_
 
 static const struct slab_track *alloc_track(struct kmem_cache *s, void *obj);
 
-static __no_asan void print_object(struct kmem_cache *s, void *obj, void *arg)
+static __no_asan __no_sanitize_coverage void print_object(struct kmem_cache *s, void *obj,
+							  void *arg)
 {
 	const struct slab_track *t = alloc_track(s, obj);
 	size_t size = slab_orig_size(s, obj);
@@ -1337,8 +1340,8 @@ static const struct slab_track *alloc_track(struct kmem_cache *s, void *obj)
 	return (s->flags & SLAB_STORE_USER) ? &debug_meta(s, obj)->alloc : NULL;
 }
 
-static size_t for_each_live_debug_object(struct kmem_cache *s, struct slab *slab,
-					 object_fn fn, void *arg)
+static __no_sanitize_coverage size_t
+for_each_live_debug_object(struct kmem_cache *s, struct slab *slab, object_fn fn, void *arg)
 {
 	size_t live = 0;
 

@@ -205,15 +205,17 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 
 	if (likely(task->alloc && slab_obj_valid(s, slab, obj))) {
 		c = this_cpu(s);
-		if (likely(slab == c->slab && obj != c->freelist)) {
-			set_freepointer(s, obj, c->freelist);
-			poison_object(s, obj);
-			c->freelist = obj;
-			count_inc(&c->frees);
-			return;
-		}
-		/* Another slab the task owns: its own freelist, still no atomics. */
-		if (kp_atomic_load(&slab->owner, KP_RELAXED) == c && obj != slab->freelist) {
+		if (likely(slab == c->slab)) {
+			if (likely(obj != c->freelist)) {
+				set_freepointer(s, obj, c->freelist);
+				poison_object(s, obj);
+				c->freelist = obj;
+				count_inc(&c->frees);
+				return;
+			}
+		} else if (kp_atomic_load(&slab->owner, KP_RELAXED) == c &&
+			   obj != slab->freelist) {
+			/* Another slab the task owns: its own freelist, still no atomics. */
 			set_freepointer(s, obj, slab->freelist);
 			poison_object(s, obj);
 			slab->freelist = obj;
