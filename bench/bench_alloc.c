@@ -8,7 +8,8 @@
  * alloc/batch_lifo|batch_fifo/<impl>	1000 x 64 B, then free them newest or
  *				oldest first; time per object
  * alloc/kvec_push/<impl>/<n>	push n u32 one at a time (kprim: struct kvec;
- *				peers: a doubling array on their realloc); per push
+ *				peers: the same type-erased array, grown the same
+ *				way, on their realloc); per push
  * alloc/cache_bulk|cache_loop/kprim/16	kmem_cache_alloc_bulk vs a loop; per object
  * alloc/pressure/<gfp>		64 KiB allocations against a memory limit:
  *				GFP_ATOMIC may use the reserve, GFP_KERNEL may not
@@ -135,6 +136,8 @@ static void bm_batch_fifo(kpb_state *st, void *arg)
 
 /* ---- realloc growth ------------------------------------------------------------------- */
 
+static size_t elem_size = sizeof(uint32_t);	/* not a constant: as kvec sees it */
+
 static void bm_kvec_push(kpb_state *st, void *arg)
 {
 	const struct alloc_impl *impl = arg;
@@ -145,6 +148,7 @@ static void bm_kvec_push(kpb_state *st, void *arg)
 		     !strcmp(impl->name, "kvmalloc");
 
 	rss_reset();
+	kpb_do_not_optimize(&elem_size);
 	while (kpb_keep_running(st)) {
 		if (kprim) {
 			struct kvec v;
@@ -156,15 +160,16 @@ static void bm_kvec_push(kpb_state *st, void *arg)
 			kpb_do_not_optimize(v.data);
 			kvec_free(&v);
 		} else {
-			uint32_t *data = NULL;
-			size_t len = 0, cap = 0;
+			/* What kvec_push does, element size at run time, on the peer's realloc. */
+			size_t len = 0, cap = 0, size = elem_size;
+			char *data = NULL;
 
 			for (uint32_t i = 0; i < n; i++, len++) {
 				if (len == cap) {
 					cap = cap ? 2 * cap : 1;
-					data = impl->realloc(data, cap * sizeof(*data));
+					data = impl->realloc(data, cap * size);
 				}
-				data[len] = i;
+				memcpy(data + len * size, &i, size);
 			}
 			kpb_do_not_optimize(data);
 			impl->free(data);

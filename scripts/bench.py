@@ -36,8 +36,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COMPARE_PY = "/usr/share/benchmark/compare.py"
 SYSTEM_PYTHON = "/usr/bin/python3"   # compare.py needs Debian's scipy
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-CSV_FIELDS = ["suite", "op", "impl", "placement", "mem", "threads", "real_ns_median",
-              "real_ns_stddev", "real_cv", "mops_median", "mops_stddev", "repetitions", "job"]
+CSV_FIELDS = ["suite", "op", "impl", "arg", "placement", "mem", "threads", "real_ns_median",
+              "real_ns_stddev", "real_cv", "mops_median", "mops_stddev", "ns_per_item",
+              "repetitions", "job"]
 
 # The default sweep: (job, binary, benchmark filter, placement).
 JOBS = [
@@ -45,7 +46,13 @@ JOBS = [
     ("ref", "bench_ref", "^ref/", "compact"),
     ("ref_mt-compact", "bench_ref", "^ref_mt/", "compact"),
     ("ref_mt-scatter", "bench_ref", "^ref_mt/", "scatter"),
+    ("alloc", "bench_alloc", "^alloc/", "compact"),
+    ("alloc_mt-compact", "bench_alloc", "^alloc_mt/", "compact"),
+    ("alloc_mt-scatter", "bench_alloc", "^alloc_mt/", "scatter"),
 ]
+
+# kprim's allocators and the four peers install-deps.sh provides.
+ALLOC_IMPLS = ["kmalloc", "kvmalloc", "glibc", "jemalloc", "mimalloc", "tcmalloc"]
 
 # What each binary must offer (the smoke test checks every one ran).
 EXPECTED = {
@@ -57,6 +64,12 @@ EXPECTED = {
                  + [f"ref_mt/{op}/{impl}" for op in ("pair", "inc_not_zero", "kref",
                                                       "aref", "arc")
                     for impl in ("kprim", "c11")],
+    "bench_alloc": [f"alloc/pair/{impl}" for impl in ALLOC_IMPLS + ["vmalloc", "cache"]]
+                   + [f"alloc/{op}/{impl}" for op in ("batch_lifo", "batch_fifo", "kvec_push")
+                      for impl in ALLOC_IMPLS]
+                   + ["alloc/cache_bulk/kprim", "alloc/cache_loop/kprim",
+                      "alloc/pressure/gfp_atomic", "alloc/pressure/gfp_kernel"]
+                   + [f"alloc_mt/remote/{impl}" for impl in ALLOC_IMPLS],
 }
 
 
@@ -310,10 +323,12 @@ UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
 def split_name(run_name):
+    """suite/op/impl[/arg][/threads:N][/real_time] -> (suite, op, impl, arg)."""
     parts = run_name.split("/")
     if len(parts) < 3:
         return None
-    return parts[0], parts[1], parts[2]
+    arg = parts[3] if len(parts) > 3 and parts[3].isdigit() else ""
+    return parts[0], parts[1], parts[2], arg
 
 
 def rows_from_json(data, job):
@@ -336,7 +351,7 @@ def rows_from_json(data, job):
             g["iterations"].append((b["real_time"] * scale, b.get("items_per_second", 0.0)))
     rows = []
     for name, g in groups.items():
-        suite, op, impl = g["parsed"]
+        suite, op, impl, arg = g["parsed"]
         times = [t for t, _ in g["iterations"]]
         rates = [r / 1e6 for _, r in g["iterations"]]
         if not times:
@@ -355,13 +370,16 @@ def rows_from_json(data, job):
             cv = agg["cv"]["real_time"]
         else:
             cv = stddev / statistics.mean(times) if statistics.mean(times) else 0.0
+        mops = statistics.median(rates)
         rows.append({
-            "suite": suite, "op": op, "impl": impl,
+            "suite": suite, "op": op, "impl": impl, "arg": arg,
             "placement": ctx.get("kp_placement", "?"), "mem": ctx.get("kp_mem", "?"),
             "threads": g["threads"], "real_ns_median": f"{median:.4g}",
             "real_ns_stddev": f"{stddev:.4g}", "real_cv": f"{cv:.4f}",
-            "mops_median": f"{statistics.median(rates):.6g}",
+            "mops_median": f"{mops:.6g}",
             "mops_stddev": f"{statistics.stdev(rates) if len(rates) > 1 else 0.0:.4g}",
+            # per item where the benchmark counts items (per push, per object), else per run
+            "ns_per_item": f"{1e3 / mops if mops > 0 and g['threads'] == 1 else median:.4g}",
             "repetitions": len(times), "job": job})
     return rows
 
@@ -392,10 +410,10 @@ def read_csvs(d):
             with open(path, newline="") as f:
                 rows = list(csv.DictReader(f))
             for r in rows:
-                if any(k not in r or r[k] in (None, "") for k in CSV_FIELDS):
+                if any(k not in r or (r[k] in (None, "") and k != "arg") for k in CSV_FIELDS):
                     raise ValueError("missing fields")
                 for k in ("real_ns_median", "real_ns_stddev", "real_cv", "mops_median",
-                          "mops_stddev"):
+                          "mops_stddev", "ns_per_item"):
                     r[k] = float(r[k])
                 r["threads"] = int(r["threads"])
                 r["repetitions"] = int(r["repetitions"])
@@ -438,24 +456,63 @@ def ordered(values):
     return seen
 
 
+def sized_ops(rows):
+    """Operations measured at two or more sizes: they get a size plot."""
+    args = {}
+    for r in rows:
+        if r["arg"]:
+            args.setdefault(r["op"], set()).add(r["arg"])
+    return {op for op, a in args.items() if len(a) > 1}
+
+
 def plot_ops(suite, rows, outdir):
-    rows = [r for r in rows if r["threads"] == 1]
-    ops, impls = ordered(r["op"] for r in rows), ordered(r["impl"] for r in rows)
+    sized = sized_ops(rows)
+    rows = [r for r in rows if r["threads"] == 1 and r["op"] not in sized]
+
+    def label(r):
+        return r["op"] + (f"/{r['arg']}" if r["arg"] else "")
+
+    ops, impls = ordered(label(r) for r in rows), ordered(r["impl"] for r in rows)
     if not ops:
         return []
-    cell = {(r["op"], r["impl"]): r for r in rows}
+    cell = {(label(r), r["impl"]): r for r in rows}
     lines = ["op " + " ".join(f"{i} {i}_sd" for i in impls)]
     for op in ops:
         vals = []
         for i in impls:
             r = cell.get((op, i))
-            vals += [f"{r['real_ns_median']}", f"{r['real_ns_stddev']}"] if r else ["NaN", "NaN"]
+            if r:
+                scale = r["ns_per_item"] / r["real_ns_median"] if r["real_ns_median"] else 1
+                vals += [f"{r['ns_per_item']}", f"{r['real_ns_stddev'] * scale:.4g}"]
+            else:
+                vals += ["NaN", "NaN"]
         lines.append(op + " " + " ".join(vals))
     dat = os.path.join(outdir, f"{suite}_ops.dat")
     atomic_write(dat, "\n".join(lines) + "\n")
     return gnuplot("ops.gp", os.path.join(outdir, f"{suite}_ops"),
                    {"datafile": dat, "nseries": len(impls),
+                    "width": max(900, 60 * len(ops) * max(1, len(impls)) // 2),
                     "plottitle": f"{suite}: ns per operation, 1 thread"})
+
+
+def plot_sizes(suite, rows, outdir):
+    made = []
+    for op in sorted(sized_ops(rows)):
+        series = {}
+        for r in rows:
+            if r["op"] == op and r["arg"] and r["threads"] == 1:
+                series.setdefault(r["impl"], []).append(r)
+        blocks = []
+        for rs in series.values():
+            rs.sort(key=lambda r: int(r["arg"]))
+            blocks.append("\n".join(f"{r['arg']} {r['real_ns_median']} {r['real_ns_stddev']}"
+                                    for r in rs))
+        dat = os.path.join(outdir, f"{suite}_{op}_sizes.dat")
+        atomic_write(dat, "\n\n\n".join(blocks) + "\n")
+        made += gnuplot("sizes.gp", os.path.join(outdir, f"{suite}_{op}_sizes"),
+                        {"datafile": dat, "titles": " ".join(series),
+                         "plottitle": f"{suite} {op}: ns per operation by size, 1 thread"})
+    return made
 
 
 def plot_scaling(suite, rows, outdir):
@@ -492,6 +549,7 @@ def cmd_plots(args):
             made += plot_scaling(suite, rows, outdir)
         else:
             made += plot_ops(suite, rows, outdir)
+            made += plot_sizes(suite, rows, outdir)
     print(f"plots: {len(made)} files in {outdir}")
     return made
 
@@ -508,13 +566,14 @@ def cmd_compare(args):
         raise Error(f"runs '{args.a}' and '{args.b}' have no finished job in common")
     ratios = []
     for job in jobs:
-        a_rows = {(r["suite"], r["op"], r["impl"], r["threads"]): r for r in rows_from_json(
+        a_rows = {(r["suite"], r["op"], r["impl"], r["arg"], r["threads"]): r for r in rows_from_json(
             load_json(os.path.join(a_dir, a_m["jobs"][job]["json"]), args.a), job)}
         for r in rows_from_json(load_json(os.path.join(b_dir, b_m["jobs"][job]["json"]),
                                           args.b), job):
-            key = (r["suite"], r["op"], r["impl"], r["threads"])
+            key = (r["suite"], r["op"], r["impl"], r["arg"], r["threads"])
             if key in a_rows and float(a_rows[key]["real_ns_median"]) > 0:
-                label = f"{key[0]}/{key[1]}/{key[2]}" + (f"/t{key[3]}" if key[3] > 1 else "")
+                label = f"{key[0]}/{key[1]}/{key[2]}" + (f"/{key[3]}" if key[3] else "") + \
+                    (f"/t{key[4]}" if key[4] > 1 else "")
                 if job.endswith(("-compact", "-scatter")):
                     label += "/" + job.rsplit("-", 1)[1]
                 ratios.append((label, float(r["real_ns_median"]) /
@@ -549,11 +608,20 @@ def cmd_headline(args):
     name = args.run or latest_run(args.results)
     suites = read_csvs(run_dir(args.results, name))
 
-    def med(suite, op, impl):
+    def row(suite, op, impl, arg=""):
         for r in suites.get(suite, []):
-            if r["op"] == op and r["impl"] == impl and r["threads"] == 1:
-                return r["real_ns_median"]
+            if r["op"] == op and r["impl"] == impl and r["threads"] == 1 and r["arg"] == arg:
+                return r
         return None
+
+    def med(suite, op, impl, arg=""):
+        r = row(suite, op, impl, arg)
+        return r["real_ns_median"] if r else None
+
+    def ratio_line(what, k, p, peer, target=""):
+        if k and p:
+            print(f"  {what:46} {f'{k:.2f} / {p:.2f} ns = {k / p:.2f}x':>22}  {target}"
+                  f"{'' if not target else ' (vs ' + peer + ')'}")
 
     print(f"headline: run {name} (medians; ratios within this run)")
     print(f"  {'measure':46} {'value':>22}  target")
@@ -583,8 +651,38 @@ def cmd_headline(args):
     if cvs:
         print(f"  {'cv across repetitions, median (max)':46} "
               f"{f'{100 * statistics.median(cvs):.2f}% ({100 * max(cvs):.2f}%)':>22}  <= 3%")
+    if "alloc" in suites:
+        fastest = min(((med("alloc", "pair", i, "64") or 1e9), i) for i in ("mimalloc", "tcmalloc"))
+        ratio_line("kmalloc+kfree 64 B / faster of mimalloc, tcmalloc",
+                   med("alloc", "pair", "kmalloc", "64"), fastest[0], fastest[1], "<= 1.0x")
+        ratio_line("kmem_cache alloc+free 64 B / same", med("alloc", "pair", "cache", "64"),
+                   fastest[0], fastest[1])
+        ratio_line("batch 1000 x 64 B (LIFO), per object / mimalloc",
+                   med("alloc", "batch_lifo", "kmalloc"), med("alloc", "batch_lifo", "mimalloc"),
+                   "mimalloc", "<= 1.0x")
+        ratio_line("batch 1000 x 64 B (FIFO), per object / mimalloc",
+                   med("alloc", "batch_fifo", "kmalloc"), med("alloc", "batch_fifo", "mimalloc"),
+                   "mimalloc")
+        ratio_line("kvmalloc+kvfree 1 MiB / glibc malloc+free",
+                   med("alloc", "pair", "kvmalloc", str(1 << 20)),
+                   med("alloc", "pair", "glibc", str(1 << 20)), "glibc", "<= 1.0x")
+        kv, gl = row("alloc", "kvec_push", "kvmalloc", str(1 << 20)), \
+            row("alloc", "kvec_push", "glibc", str(1 << 20))
+        if kv and gl:
+            ratio_line("KVVec push (1M), per push / glibc realloc array",
+                       kv["ns_per_item"], gl["ns_per_item"], "glibc")
+    for r_k in (r for r in suites.get("alloc_mt", []) if r["op"] == "remote"
+                and r["impl"] == "kmalloc"):
+        r_m = next((r for r in suites["alloc_mt"] if r["op"] == "remote" and
+                    r["impl"] == "mimalloc" and r["threads"] == r_k["threads"] and
+                    r["placement"] == r_k["placement"]), None)
+        if r_m and r_m["mops_median"]:
+            k, m = r_k["mops_median"], r_m["mops_median"]
+            what = f"remote free, {r_k['threads']} threads {r_k['placement']}: kmalloc / mimalloc"
+            value = f"{k:.1f} / {m:.1f} Mops/s"
+            print(f"  {what:46} {value:>22}  >= 1.0x ({k / m:.2f}x)")
     for suite in sorted(suites):
-        if suite.endswith("_mt"):
+        if suite.endswith("_mt") and suite != "alloc_mt":
             for impl in ("kprim", "c11"):
                 top = max((r for r in suites[suite] if r["op"] == "pair" and r["impl"] == impl),
                           key=lambda r: r["threads"], default=None)
@@ -716,7 +814,7 @@ def smoke_binaries(tap, build, tmp):
             continue
         listed = subprocess.run([path, "--benchmark_list_tests=true"], capture_output=True,
                                 text=True).stdout.split()
-        bare = {re.sub(r"/(real_time|threads:\d+).*$", "", n) for n in listed}
+        bare = {"/".join(n.split("/")[:3]) for n in listed}
         missing = [e for e in expected if e not in bare]
         tap.check(not missing, f"{binary} registers every expected benchmark",
                   f"missing: {missing}")
@@ -746,6 +844,10 @@ def smoke_binaries(tap, build, tmp):
                 "kp_compiler", "kp_cflags", "kp_pingpong_before_ns", "library_build_type"]
         tap.check(all(k in ctx for k in keys), f"{binary} JSON context has kprim's keys",
                   f"missing: {[k for k in keys if k not in ctx]}")
+        if binary == "bench_alloc":
+            tap.check(ctx.get("kp_alloc_peers_missing") == "",
+                      "bench_alloc loads jemalloc, mimalloc and tcmalloc beside glibc",
+                      f"missing: {ctx.get('kp_alloc_peers_missing')}")
         r = subprocess.run([SYSTEM_PYTHON, COMPARE_PY, "benchmarks", out, out],
                            capture_output=True, text=True)
         tap.check(r.returncode == 0 and expected[0] in r.stdout,

@@ -12,6 +12,8 @@
 #ifndef KPRIM_ALLOC_KVEC_H
 #define KPRIM_ALLOC_KVEC_H
 
+#include <string.h>
+
 #include "alloc/vmalloc.h"
 
 enum kvec_alloc { KVEC_KMALLOC, KVEC_VMALLOC, KVEC_KVMALLOC };
@@ -29,8 +31,7 @@ struct kvec {
 void kvec_init(struct kvec *v, size_t elem_size, enum kvec_alloc alloc);
 /* Room for additional more elements; 0 or -ENOMEM (v unchanged). */
 int kvec_reserve(struct kvec *v, size_t additional, gfp_t gfp);
-/* Append one element (elem_size bytes at elem); 0 or -ENOMEM (v unchanged). */
-int kvec_push(struct kvec *v, const void *elem, gfp_t gfp);
+int kvec_push_slow(struct kvec *v, const void *elem, gfp_t gfp);
 /* Append n elements; 0 or -ENOMEM (v unchanged). */
 int kvec_extend_from_slice(struct kvec *v, const void *elems, size_t n, gfp_t gfp);
 /* Drop elements past len (no effect if len >= v->len); the capacity stays. */
@@ -41,6 +42,17 @@ void kvec_free(struct kvec *v);
 static inline void *kvec_at(const struct kvec *v, size_t i)
 {
 	return (char *)v->data + i * v->elem_size;
+}
+
+/* Append one element (elem_size bytes at elem); 0 or -ENOMEM (v unchanged). */
+static inline int kvec_push(struct kvec *v, const void *elem, gfp_t gfp)
+{
+	if (likely(v->len < v->cap)) {
+		memcpy(kvec_at(v, v->len), elem, v->elem_size);
+		v->len++;
+		return 0;
+	}
+	return kvec_push_slow(v, elem, gfp);	/* growth, or zero-sized elements */
 }
 
 #endif /* KPRIM_ALLOC_KVEC_H */
