@@ -124,11 +124,12 @@ static void test_vvec_and_kvvec_storage(void **state)
 static void test_zero_sized_elements(void **state)
 {
 	struct kvec v;
+	char nothing;
 
 	(void)state;
 	kvec_init(&v, 0, KVEC_KMALLOC);
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(kvec_push(&v, NULL, GFP_KERNEL), 0);
+		assert_int_equal(kvec_push(&v, &nothing, GFP_KERNEL), 0);
 	assert_int_equal(v.len, 10);
 	assert_null(v.data);
 	kvec_free(&v);

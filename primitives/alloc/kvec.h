@@ -44,7 +44,10 @@ static inline void *kvec_at(const struct kvec *v, size_t i)
 	return (char *)v->data + i * v->elem_size;
 }
 
-/* Append one element (elem_size bytes at elem); 0 or -ENOMEM (v unchanged). */
+/*
+ * Append one element (elem_size bytes at elem, a valid pointer even when
+ * elem_size is 0); 0 or -ENOMEM (v unchanged).
+ */
 static inline int kvec_push(struct kvec *v, const void *elem, gfp_t gfp)
 {
 	if (likely(v->len < v->cap)) {
