@@ -70,8 +70,10 @@ for t in "${targets[@]}"; do
 	mkdir -p "$work/corpus" "$work/artifacts"
 	log=$work/last-run.log
 	echo "fuzz: [$i/${#targets[@]}] $t for ${seconds}s (log: $log)"
+	dict=()
+	[ -f "corpora/$t.dict" ] && dict=(-dict="corpora/$t.dict")
 	./build/fuzz/fuzz/"$t" -max_total_time="$seconds" -print_final_stats=1 \
-		-error_exitcode=1 -timeout_exitcode=70 -timeout=10 \
+		-error_exitcode=1 -timeout_exitcode=70 -timeout=10 "${dict[@]}" \
 		-artifact_prefix="$work/artifacts/" "$work/corpus" "corpora/$t" >"$log" 2>&1
 	rc=$?
 	execs=$(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
