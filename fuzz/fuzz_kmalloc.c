@@ -143,8 +143,12 @@ static size_t take_size(struct fdp *f, size_t max)
 	case 4: case 5:
 		return fdp_range(f, 513, 16384);
 	case 6: {
-		/* Large sizes, log-distributed: a few MiB now and then, not on average. */
-		size_t top = 1UL << fdp_range(f, 15, 63 - (size_t)__builtin_clzl(max));
+		/*
+		 * Large sizes, log-distributed, and past 1 MiB only one time in
+		 * eight: fresh multi-MiB areas are page faults, not allocator logic.
+		 */
+		size_t cap = fdp_choice(f, 8) ? (1UL << 20) : max;
+		size_t top = 1UL << fdp_range(f, 15, 63 - (size_t)__builtin_clzl(cap < max ? cap : max));
 
 		return fdp_range(f, top / 2 + 1, top < max ? top : max);
 	}
