@@ -11,6 +11,8 @@
  * krealloc follows mm/slab_common.c: in place while the bucket fits, never
  * to a smaller bucket; otherwise allocate, copy, free.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <string.h>
 
 #include "alloc/slub.h"
@@ -54,16 +56,14 @@ static inline struct kmem_cache *kmalloc_slab(size_t size)
 
 /* ---- large blocks ---------------------------------------------------------------- */
 
-struct large_block {
-	void *addr;
-	size_t size;
-	void *caller;
-	struct large_block *prev, *next;
-};
-
-static struct large_block large_list = { .prev = &large_list, .next = &large_list };
-static DEFINE_RAW_SPINLOCK(large_lock);
-
+/*
+ * A large block keeps its bookkeeping in its head page's map entry (size,
+ * and the caller in owner), counts itself in the task, and when freed
+ * waits in the task's one-per-order cache for the next allocation of that
+ * order: a kmalloc_large/kfree pair of one size touches no lock. Cached
+ * blocks stay charged to the memory limit; a task that meets the limit
+ * gives its own cache back first.
+ */
 static unsigned int size_order(size_t size)
 {
 	unsigned int order = 0;
@@ -75,40 +75,44 @@ static unsigned int size_order(size_t size)
 
 static __noinline void *kmalloc_large(size_t size, gfp_t flags, int node, void *caller)
 {
-	struct large_block *lb;
+	struct slub_task *t;
 	struct kp_page *head;
 	unsigned int order;
-	char *p;
+	char *p = NULL;
 
 	might_sleep_if(gfpflags_allow_blocking(flags));
 	if (size > KMALLOC_MAX_SIZE) {
 		kp_alloc_fail_note(KP_FAIL_TOO_LARGE);
 		goto fail;
 	}
-	if (kp_should_failslab(size, flags))
+	if (kp_should_failslab(size, flags) || !(t = slub_task_get()))
 		goto fail;
 	order = size_order(size);
-	lb = kp_meta_alloc();
-	if (!lb)
-		goto fail;
-	p = kp_pages_alloc(order, node, flags);
+	if (node == NUMA_NO_NODE && t->large_cache[order]) {
+		p = t->large_cache[order];
+		t->large_cache[order] = NULL;
+		if (flags & __GFP_ZERO)
+			memset(p, 0, PAGE_SIZE << order);
+	}
+	if (!p)
+		p = kp_pages_alloc(order, node, flags);
 	if (!p) {
-		kp_meta_free(lb);
-		goto fail;
+		/* Out of budget: this task's cached blocks are the first to give. */
+		for (unsigned int o = 0; o <= MAX_PAGE_ORDER && !p; o++)
+			if (t->large_cache[o]) {
+				kp_pages_free(t->large_cache[o], o);
+				t->large_cache[o] = NULL;
+				p = kp_pages_alloc(order, node, flags);
+			}
+		if (!p)
+			goto fail;
 	}
 	head = kp_page_lookup(p);
 	head->type = KP_PAGE_LARGE;
+	head->order = (uint8_t)order;
 	head->size = (uint32_t)size;
-	head->owner = lb;
-	lb->addr = p;
-	lb->size = size;
-	lb->caller = caller;
-	raw_spin_lock(&large_lock);
-	lb->next = large_list.next;
-	lb->prev = &large_list;
-	large_list.next->prev = lb;
-	large_list.next = lb;
-	raw_spin_unlock(&large_lock);
+	head->owner = caller;
+	count_inc(&t->large_allocs);
 	return p;
 fail:
 	warn_alloc(size, flags, "kmalloc_large");
@@ -117,31 +121,37 @@ fail:
 
 static void free_large(struct kp_page *head, void *p)
 {
-	struct large_block *lb = head->owner;
+	struct slub_task *t = slub_task_get();
+	unsigned int order = head->order;
 
-	raw_spin_lock(&large_lock);
-	lb->prev->next = lb->next;
-	lb->next->prev = lb->prev;
-	raw_spin_unlock(&large_lock);
-	kp_meta_free(lb);
-	kp_pages_free(p, head->order);
+	if (t) {
+		count_inc(&t->large_frees);
+		if (head->node == NUMA_NO_NODE && !t->large_cache[order]) {
+			head->type = KP_PAGE_FREE;	/* a second kfree is a double free */
+			t->large_cache[order] = p;
+			return;
+		}
+	}
+	kp_pages_free(p, order);
+}
+
+static void print_large(void *addr, struct kp_page *pg, void *arg)
+{
+	FILE *out = arg;
+	Dl_info info;
+
+	fprintf(out, "unreferenced object %p (size %u):\n  kmalloc_large, %lu pages\n"
+		"  backtrace:\n    [<%p>] %s\n", addr, pg->size, 1UL << pg->order, pg->owner,
+		dladdr(pg->owner, &info) && info.dli_sname ? info.dli_sname : "?");
 }
 
 size_t kmalloc_large_report(FILE *out)
 {
-	size_t n = 0;
+	size_t live = kmalloc_large_live();
 
-	raw_spin_lock(&large_lock);
-	for (struct large_block *lb = large_list.next; lb != &large_list; lb = lb->next) {
-		n++;
-		if (out)
-			fprintf(out, "unreferenced object %p (size %zu):\n"
-				"  kmalloc_large, %zu pages\n  backtrace:\n    [<%p>]\n",
-				lb->addr, lb->size, (lb->size + PAGE_SIZE - 1) >> PAGE_SHIFT,
-				lb->caller);
-	}
-	raw_spin_unlock(&large_lock);
-	return n;
+	if (out && live)	/* the walk covers the whole page map: only when needed */
+		kp_page_map_walk(KP_PAGE_LARGE, print_large, out);
+	return live;
 }
 
 /* ---- kmalloc ------------------------------------------------------------------------- */

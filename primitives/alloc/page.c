@@ -53,6 +53,18 @@ static struct kp_page *map_slot(uintptr_t pfn, bool create)
 	return &l2[pfn & (MAP_L2_SIZE - 1)];
 }
 
+void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_page *pg,
+							 void *arg), void *arg)
+{
+	for (uintptr_t l1 = 0; l1 < (1UL << MAP_L1_BITS); l1++) {
+		struct kp_page *l2 = kp_atomic_load(&kp_page_map[l1], KP_ACQUIRE);
+
+		for (uintptr_t i = 0; l2 && i < MAP_L2_SIZE; i++)
+			if (l2[i].type == type)
+				fn((void *)(((l1 << MAP_L2_BITS) | i) << PAGE_SHIFT), &l2[i], arg);
+	}
+}
+
 int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner)
 {
 	uintptr_t pfn = (uintptr_t)addr >> PAGE_SHIFT;

@@ -61,6 +61,12 @@ static inline struct kp_page *kp_page_lookup(const void *addr)
 	l2 = kp_atomic_load(&kp_page_map[l1], KP_ACQUIRE);
 	return likely(l2) ? &l2[pfn & ((1UL << KP_PAGE_MAP_L2_BITS) - 1)] : NULL;
 }
+/*
+ * Call fn for every page whose entry has this type, in address order; a
+ * diagnostic walk over the whole map (kmemleak), not for hot paths.
+ */
+void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_page *pg,
+							 void *arg), void *arg);
 /* Set the entries of the pages [addr, addr + len) (page-aligned). 0 or -ENOMEM. */
 int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner);
 

@@ -88,7 +88,7 @@ struct slab_debug_meta {
 static struct kmem_cache *caches;		/* every cache, under slab_mutex */
 static unsigned char cache_ids[KP_MAX_CACHES];
 static DEFINE_MUTEX(slab_mutex);
-static struct slub_task task_list = { &task_list, &task_list, { { 0 } } };
+static struct slub_task task_list = { .prev = &task_list, .next = &task_list };
 static DEFINE_RAW_SPINLOCK(task_lock);
 static pthread_key_t task_exit_key;
 static pthread_once_t task_exit_once = PTHREAD_ONCE_INIT;
@@ -122,10 +122,26 @@ static void *freelist_join(const struct kmem_cache *s, void *a, void *b)
 static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c);
 
 /* An ending thread hands its slabs back and its counts to the caches. */
+static unsigned long large_flushed_allocs, large_flushed_frees;
+
+/* Its cached large blocks go back to the page allocator. */
+static void drain_large_cache(struct slub_task *t)
+{
+	for (unsigned int order = 0; order <= MAX_PAGE_ORDER; order++) {
+		if (t->large_cache[order]) {
+			kp_pages_free(t->large_cache[order], order);
+			t->large_cache[order] = NULL;
+		}
+	}
+}
+
 static void slub_task_exit(void *arg)
 {
 	struct slub_task *t = arg;
 
+	drain_large_cache(t);
+	kp_atomic_fetch_add(&large_flushed_allocs, t->large_allocs, KP_RELAXED);
+	kp_atomic_fetch_add(&large_flushed_frees, t->large_frees, KP_RELAXED);
 	mutex_lock(&slab_mutex);
 	for (struct kmem_cache *s = caches; s; s = s->next) {
 		struct kmem_cache_cpu *c = &t->cpu[s->id];
@@ -170,6 +186,28 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 	}
 	return t;
 }
+
+struct slub_task *slub_task_get(void)
+{
+	struct kp_task *task = kp_current();
+
+	return task->alloc ? task->alloc : slub_task_init(task);
+}
+
+unsigned long kmalloc_large_live(void)
+{
+	unsigned long allocs = kp_atomic_load(&large_flushed_allocs, KP_RELAXED);
+	unsigned long frees = kp_atomic_load(&large_flushed_frees, KP_RELAXED);
+
+	raw_spin_lock(&task_lock);
+	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
+		allocs += kp_atomic_load(&t->large_allocs, KP_RELAXED);
+		frees += kp_atomic_load(&t->large_frees, KP_RELAXED);
+	}
+	raw_spin_unlock(&task_lock);
+	return allocs - frees;
+}
+
 
 /* ---- nodes and partial lists ------------------------------------------------------------ */
 

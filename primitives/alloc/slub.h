@@ -110,7 +110,15 @@ struct kmem_cache_cpu {
 struct slub_task {
 	struct slub_task *prev, *next;
 	struct kmem_cache_cpu cpu[KP_MAX_CACHES];
+	/* Large kmalloc: live counts, and one freed block kept per order. */
+	unsigned long large_allocs, large_frees;
+	void *large_cache[MAX_PAGE_ORDER + 1];
 };
+
+/* The calling task's slub_task, made on first use; NULL only without memory. */
+struct slub_task *slub_task_get(void);
+/* Live large kmalloc blocks, over every task. */
+unsigned long kmalloc_large_live(void);
 
 /* The calling task's state for s; the task must have its slub_task already. */
 static __always_inline struct kmem_cache_cpu *this_cpu(const struct kmem_cache *s)
