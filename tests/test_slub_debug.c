@@ -237,6 +237,8 @@ static void test_store_user_in_leak_report(void **state)
 	assert_non_null(strstr(buf, line));
 	assert_non_null(strstr(buf, "cache \"TestSlub_user\""));
 	assert_non_null(strstr(buf, "backtrace:\n    [<0x"));
+	assert_non_null(strstr(buf, "live objects by call site:"));
+	assert_non_null(strstr(buf, "1 object(s), 21 bytes, cache \"TestSlub_user\", from [<0x"));
 	free(buf);
 	kmem_cache_free(s, p);
 	kmem_cache_destroy(s);

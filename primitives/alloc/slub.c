@@ -936,6 +936,44 @@ for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
 
 static const struct slab_track *alloc_track(struct kmem_cache *s, void *obj);
 
+/* Live objects by call site, gathered while a report prints (under slab_mutex). */
+#define MAX_SITES 64
+static struct site {
+	void *addr;
+	const char *cache;
+	size_t objects, bytes;
+} sites[MAX_SITES];
+static int nr_sites;
+
+static void count_site(struct kmem_cache *s, void *addr, size_t size)
+{
+	int i;
+
+	for (i = 0; i < nr_sites; i++)
+		if (sites[i].addr == addr && sites[i].cache == s->name)
+			break;
+	if (i == nr_sites) {
+		if (nr_sites == MAX_SITES)
+			return;
+		sites[nr_sites++] = (struct site){ addr, s->name, 0, 0 };
+	}
+	sites[i].objects++;
+	sites[i].bytes += size;
+}
+
+static void print_sites(FILE *out)
+{
+	Dl_info info;
+
+	if (nr_sites)
+		fprintf(out, "live objects by call site:\n");
+	for (int i = 0; i < nr_sites; i++)
+		fprintf(out, "  %zu object(s), %zu bytes, cache \"%s\", from [<%p>] %s\n",
+			sites[i].objects, sites[i].bytes, sites[i].cache, sites[i].addr,
+			dladdr(sites[i].addr, &info) && info.dli_sname ? info.dli_sname : "?");
+	nr_sites = 0;
+}
+
 static __no_asan __no_sanitize_coverage void print_object(struct kmem_cache *s, void *obj,
 							  void *arg)
 {
@@ -947,8 +985,10 @@ static __no_asan __no_sanitize_coverage void print_object(struct kmem_cache *s, 
 	Dl_info info;
 
 	fprintf(out, "unreferenced object %p (size %zu):\n", obj, size);
-	fprintf(out, "  comm \"%s\", pid %d, cache \"%s\"\n", kp_task_comm(kp_current()),
-		t ? t->pid : 0, s->name);
+	if (t)
+		fprintf(out, "  pid %d, cache \"%s\"\n", t->pid, s->name);
+	else
+		fprintf(out, "  cache \"%s\"\n", s->name);
 	fprintf(out, "  hex dump (first %zu bytes):\n", dump);
 	for (size_t i = 0; i < dump; i += 16) {
 		fprintf(out, "    ");
@@ -962,6 +1002,7 @@ static __no_asan __no_sanitize_coverage void print_object(struct kmem_cache *s, 
 	}
 	fprintf(out, "  backtrace:\n    [<%p>] %s\n", t->addr,
 		dladdr(t->addr, &info) && info.dli_sname ? info.dli_sname : "?");
+	count_site(s, t->addr, size);
 }
 
 void kmem_cache_destroy(struct kmem_cache *s)
@@ -976,7 +1017,10 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		kp_report(KP_REPORT_CACHE_NOT_EMPTY, KP_CALLER,
 			  "kmem_cache_destroy %s: Slab cache still has objects (%lu)", s->name,
 			  live);
+		mutex_lock(&slab_mutex);
 		for_each_live_object(s, print_object, stderr);
+		print_sites(stderr);
+		mutex_unlock(&slab_mutex);
 		return;		/* as the kernel does: the cache stays, leaked */
 	}
 	mutex_lock(&slab_mutex);
@@ -1016,6 +1060,8 @@ size_t kp_kmemleak_report(FILE *out)
 	for (struct kmem_cache *s = caches; s; s = s->next)
 		live += out ? for_each_live_object(s, print_object, out)
 			    : kmem_cache_live_objects(s);
+	if (out)
+		print_sites(out);
 	mutex_unlock(&slab_mutex);
 	return live + kmalloc_large_report(out);
 }
