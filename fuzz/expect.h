@@ -25,8 +25,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 		}							\
 	} while (0)
 
-/* Install the checking report handler (from LLVMFuzzerInitialize). */
-void fuzz_reports_init(void);
+/* expect.c's LLVMFuzzerInitialize() installs the checking report handler. */
 /* The next step must raise exactly n reports of kind (n may grow by calling again). */
 void fuzz_expect_report(enum kp_report_kind kind);
 /* The step is over: every announced report must have come. */

@@ -25,6 +25,7 @@
 
 #include "expect.h"
 #include "fdp.h"
+#include "oracle.h"
 
 #define MAX_OBJS	48
 #define MAX_CACHES	4
@@ -86,19 +87,6 @@ static __no_sanitize_coverage void verify_zero(const struct obj *o)
 		fuzz_assert(o->p[i] == 0);
 }
 
-static size_t bucket_of(size_t size)
-{
-	static const size_t buckets[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,
-					  4096, 8192 };
-
-	for (size_t i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++)
-		if (size <= buckets[i])
-			return buckets[i];
-	for (size_t pages = PAGE_SIZE; ; pages *= 2)
-		if (size <= pages)
-			return pages;
-}
-
 static __no_sanitize_coverage void check_placement(const struct obj *o)
 {
 	uintptr_t a = (uintptr_t)o->p;
@@ -107,7 +95,7 @@ static __no_sanitize_coverage void check_placement(const struct obj *o)
 	case K_KMALLOC: {
 		size_t bucket = o->bucket, align = bucket & -bucket;
 
-		fuzz_assert(bucket >= bucket_of(o->size) && ksize(o->p) == bucket);
+		fuzz_assert(bucket >= oracle_kmalloc_bucket(o->size) && ksize(o->p) == bucket);
 		fuzz_assert(a % (align < PAGE_SIZE ? align : PAGE_SIZE) == 0);
 		break;
 	}
@@ -206,7 +194,7 @@ static void adopt(struct obj *o, void *p, size_t size, enum kind kind, int cache
 {
 	o->p = p;
 	o->size = size;
-	o->bucket = kind == K_KMALLOC ? bucket_of(size) : 0;
+	o->bucket = kind == K_KMALLOC ? oracle_kmalloc_bucket(size) : 0;
 	o->kind = kind;
 	o->cache = cache;
 	o->id = next_id++;
@@ -286,7 +274,7 @@ static void op_krealloc(struct fdp *f)
 	}
 	fuzz_assert(!in_place || p == o->p);
 	if (!in_place)
-		o->bucket = bucket_of(size);
+		o->bucket = oracle_kmalloc_bucket(size);
 	o->p = p;
 	verify(o, size < o->size ? size : o->size);
 	o->size = size;
@@ -577,8 +565,11 @@ static void check_accounting(bool walk)
 		large += counted && o->kind != K_CACHE && ksize(o->p) > KMALLOC_MAX_CACHE_SIZE;
 	}
 	fuzz_assert(kp_kmemleak_report(NULL) == live);
-	if (walk && !large)
-		fuzz_assert(kp_kmemleak_report(devnull) == live);
+	if (walk && !large) {
+		if (!devnull)
+			devnull = fopen("/dev/null", "w");
+		fuzz_assert(devnull && kp_kmemleak_report(devnull) == live);
+	}
 }
 
 static void teardown(void)
@@ -606,15 +597,6 @@ static void teardown(void)
 		caches[i].s = NULL;
 	}
 	check_accounting(false);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_reports_init();
-	devnull = fopen("/dev/null", "w");
-	return devnull ? 0 : 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -121,14 +121,6 @@ static void step(struct shadow *s, struct fdp *f)
 	fuzz_assert(s->v.len == s->len);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_reports_init();
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum kvec_alloc allocs[3] = { KVEC_KMALLOC, KVEC_VMALLOC, KVEC_KVMALLOC };

@@ -444,14 +444,6 @@ static void teardown(void)
 	fuzz_assert(kp_kmemleak_report(stderr) == 0);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_reports_init();
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fdp f;

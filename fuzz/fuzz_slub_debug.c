@@ -202,14 +202,6 @@ static void op_misuse(struct fdp *f)
 	kmem_cache_free(c->s, victim);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_reports_init();
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static void (*const ops[])(struct fdp *) = {

@@ -2,8 +2,11 @@
 /*
  * kp_test.c - the recording report handler and report assertions.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kp_test.h"
 
@@ -52,4 +55,32 @@ void kp_test_assert_reports(enum kp_report_kind kind, unsigned long n,
 void kp_test_assert_no_reports(const char *file, int line)
 {
 	kp_test_assert_reports(KP_REPORT_NR, 0, file, line);
+}
+
+int kp_test_in_child(void (*fn)(void), char *out, size_t len)
+{
+	size_t used = 0;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		signal(SIGABRT, SIG_DFL);
+		signal(SIGSEGV, SIG_DFL);
+		fn();
+		_exit(0);
+	}
+	close(fds[1]);
+	while (len && (n = read(fds[0], out + used, len - 1 - used)) > 0)
+		used += (size_t)n;
+	if (len)
+		out[used] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return status;
 }

@@ -33,6 +33,13 @@ void kp_test_assert_no_reports(const char *file, int line);
 #define assert_no_reports()	kp_test_assert_no_reports(__FILE__, __LINE__)
 #define assert_msg_contains(s)	assert_non_null(strstr(kp_test_last_msg, (s)))
 
+/*
+ * Run fn in a child process with the default SIGABRT and SIGSEGV actions
+ * (not cmocka's handlers), its stdout and stderr captured into out
+ * (NUL-terminated, cut at len). Returns the wait status.
+ */
+int kp_test_in_child(void (*fn)(void), char *out, size_t len);
+
 /* A test case with the recording handler around it. */
 #define kp_unit_test(f)	cmocka_unit_test_setup_teardown(f, kp_test_setup, kp_test_teardown)
 

@@ -295,31 +295,20 @@ static void test_report_set_handler_returns_previous(void **state)
 	assert_reports(KP_REPORT_LEAK, 1);
 }
 
+static void sleep_in_atomic_with_default_handler(void)
+{
+	kp_report_set_handler(NULL);
+	preempt_disable();
+	might_sleep();
+}
+
 /* The default handler prints the kernel-style report and aborts. */
 static void test_report_default_handler_aborts(void **state)
 {
-	char out[4096] = "";
-	int fds[2], status;
-	ssize_t n, len = 0;
-	pid_t pid;
+	char out[4096];
+	int status = kp_test_in_child(sleep_in_atomic_with_default_handler, out, sizeof(out));
 
 	(void)state;
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		signal(SIGABRT, SIG_DFL);
-		kp_report_set_handler(NULL);
-		preempt_disable();
-		might_sleep();
-		_exit(0);	/* not reached if the default handler aborts */
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += n;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 	assert_non_null(strstr(out, "------------[ cut here ]------------"));

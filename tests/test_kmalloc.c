@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "kp_test.h"
+#include "oracle.h"
 
 static int teardown(void **state)
 {
@@ -159,26 +160,12 @@ static void test_kmemleak_report_format(void **state)
 	kfree(p);
 }
 
-/* include/linux/slab.h buckets: 65-96 -> 96, 97-128 -> 128, 129-192 -> 192. */
-static size_t expected_bucket(size_t size)
-{
-	static const size_t buckets[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048,
-					  4096, 8192 };
-
-	for (size_t i = 0; i < sizeof(buckets) / sizeof(buckets[0]); i++)
-		if (size <= buckets[i])
-			return buckets[i];
-	for (size_t pages = PAGE_SIZE; ; pages *= 2)
-		if (size <= pages)
-			return pages;
-}
-
 static void test_size_classes_and_alignment(void **state)
 {
 	(void)state;
 	for (size_t size = 1; size <= 9000; size += (size < 300 ? 1 : 97)) {
 		void *p = kmalloc(size, GFP_KERNEL);
-		size_t bucket = expected_bucket(size);
+		size_t bucket = oracle_kmalloc_bucket(size);
 		size_t align = bucket & -bucket;	/* largest power-of-two divisor */
 
 		assert_non_null(p);

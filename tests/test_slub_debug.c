@@ -293,30 +293,21 @@ static void test_kp_slub_debug_parsing(void **state)
 }
 
 #ifdef KP_ASAN
+static void use_after_free(void)
+{
+	volatile char *p = kmalloc(64, GFP_KERNEL);
+
+	kfree((void *)p);
+	(void)p[1];
+}
+
 /* ASan: memory of a freed object inside a slab is poisoned. */
 static void test_asan_sees_use_after_free(void **state)
 {
-	char out[4096] = "";
-	int fds[2], status;
-	ssize_t n, len = 0;
-	pid_t pid;
+	char out[4096];
+	int status = kp_test_in_child(use_after_free, out, sizeof(out));
 
 	(void)state;
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	if (pid == 0) {
-		volatile char *p = kmalloc(64, GFP_KERNEL);
-
-		dup2(fds[1], 2);
-		kfree((void *)p);
-		(void)p[1];
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += n;
-	close(fds[0]);
-	waitpid(pid, &status, 0);
 	assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_non_null(strstr(out, "use-after-poison"));
 }

@@ -50,25 +50,26 @@ static void test_vmalloc_basics(void **state)
 	assert_no_reports();
 }
 
+static char *guarded;
+
+static void write_past_the_end(void)
+{
+	guarded[PAGE_SIZE - 1] = 1;	/* fine */
+	guarded[PAGE_SIZE] = 1;		/* the guard page */
+}
+
 /* One byte past the area is the guard page: the access faults. */
 static void test_guard_page(void **state)
 {
-	char *p = vmalloc(PAGE_SIZE);
+	char out[256];
 	int status;
-	pid_t pid;
 
 	(void)state;
-	pid = fork();
-	if (pid == 0) {
-		signal(SIGSEGV, SIG_DFL);	/* not cmocka's (nor ASan's) handler */
-		p[PAGE_SIZE - 1] = 1;	/* fine */
-		p[PAGE_SIZE] = 1;	/* the guard page */
-		_exit(0);
-	}
-	waitpid(pid, &status, 0);
+	guarded = vmalloc(PAGE_SIZE);
+	status = kp_test_in_child(write_past_the_end, out, sizeof(out));
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGSEGV);
-	vfree(p);
+	vfree(guarded);
 }
 
 static void test_vmalloc_node_and_context(void **state)
