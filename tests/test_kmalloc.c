@@ -14,6 +14,7 @@
 static int teardown(void **state)
 {
 	kp_fail_nth_set(0);
+	kp_mem_set_limit(0);
 	assert_int_equal(kp_kmemleak_report(stderr), 0);
 	return kp_test_teardown(state);
 }
@@ -290,6 +291,47 @@ static void test_kmalloc_node(void **state)
 	assert_int_equal(kp_alloc_fail_count(KP_FAIL_NODE), 2);
 }
 
+/* Large blocks are listed too (kmemleak walks the page map for them). */
+static void test_kmemleak_lists_large_blocks(void **state)
+{
+	char *p = kmalloc(100000, GFP_KERNEL);
+	char *buf = NULL, line[96];
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(kp_kmemleak_report(NULL), 1);
+	assert_int_equal(kp_kmemleak_report(mem), 1);
+	fclose(mem);
+	snprintf(line, sizeof(line), "unreferenced object %p (size 100000):", (void *)p);
+	assert_non_null(strstr(buf, line));
+	assert_non_null(strstr(buf, "kmalloc_large, 32 pages"));
+	free(buf);
+	kfree(p);
+	assert_int_equal(kp_kmemleak_report(NULL), 0);
+}
+
+/*
+ * A freed large block waits in the task's cache, still charged; at the
+ * limit the task gives its cache back before it fails.
+ */
+static void test_large_cache_yields_under_limit(void **state)
+{
+	void *a = kmalloc(256 << 10, GFP_KERNEL), *b;
+
+	(void)state;
+	kfree(a);				/* cached: the memory stays charged */
+	kp_mem_set_limit(kp_mem_used() + PAGE_SIZE);
+	b = kmalloc(128 << 10, GFP_NOWAIT);	/* another order: needs the cache's pages */
+	assert_non_null(b);
+	kfree(b);
+	kp_mem_set_limit(0);
+	a = kmalloc(256 << 10, GFP_KERNEL);	/* and the same order reuses a cached block */
+	assert_non_null(a);
+	kfree(a);
+	assert_no_reports();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +348,8 @@ int main(void)
 		kmalloc_test(test_bad_frees_reported_and_refused),
 		kmalloc_test(test_kfree_sensitive_zeroes),
 		kmalloc_test(test_kmalloc_node),
+		kmalloc_test(test_kmemleak_lists_large_blocks),
+		kmalloc_test(test_large_cache_yields_under_limit),
 	};
 
 	return kp_run_tests("kmalloc", tests);

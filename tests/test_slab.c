@@ -238,6 +238,54 @@ static void test_remote_free_and_reuse(void **state)
 	assert_no_reports();
 }
 
+/*
+ * Many more slabs than a task keeps owning: objects freed in a shuffled
+ * order go back through owned slabs and given-back ones alike, none is
+ * lost or handed out twice, and a second round reuses the memory.
+ */
+static void test_many_slabs_shuffled_frees(void **state)
+{
+	enum { N = 6000 };
+	static unsigned int *objs[N];
+	static bool seen[N];
+	struct kmem_cache *s = kmem_cache_create("many", 64, 0, SLAB_NO_USER_FLAGS, NULL);
+	unsigned int seed = 12345;
+	size_t used = 0;
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (unsigned int i = 0; i < N; i++) {
+			objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+			*objs[i] = i;
+		}
+		if (round == 0)
+			used = kp_mem_used();
+		assert_true(kp_mem_used() <= used);	/* round 2 reuses round 1's slabs */
+		assert_int_equal(kmem_cache_live_objects(s), N);
+		for (unsigned int i = N - 1; i > 0; i--) {	/* Fisher-Yates */
+			unsigned int j;
+			unsigned int *t;
+
+			seed = seed * 1103515245u + 12345u;
+			j = (seed >> 8) % (i + 1);
+			t = objs[i];
+			objs[i] = objs[j];
+			objs[j] = t;
+		}
+		memset(seen, 0, sizeof(seen));
+		for (unsigned int i = 0; i < N; i++) {
+			/* An object handed out twice would show one index twice. */
+			assert_true(*objs[i] < N && !seen[*objs[i]]);
+			seen[*objs[i]] = true;
+			kmem_cache_free(s, objs[i]);
+		}
+		assert_int_equal(kmem_cache_live_objects(s), 0);
+	}
+	assert_true(kmem_cache_shrink(s) > 0);
+	kmem_cache_destroy(s);
+	assert_no_reports();
+}
+
 static void test_alloc_node(void **state)
 {
 	struct kmem_cache *s = kmem_cache_create("nodes", 64, 0, 0, NULL);
@@ -291,6 +339,7 @@ int main(void)
 		slab_test(test_free_to_wrong_cache_refused),
 		slab_test(test_naive_double_free_refused),
 		slab_test(test_remote_free_and_reuse),
+		slab_test(test_many_slabs_shuffled_frees),
 		slab_test(test_alloc_node),
 		slab_test(test_kmemleak_lists_cache_objects),
 	};

@@ -5,7 +5,10 @@
  * Fast path. Each task has, per cache, a current slab and a freelist of
  * its free objects (struct kmem_cache_cpu, SLUB's cpu slab). Allocation pops
  * that freelist, a free into the current slab pushes it: plain loads and
- * stores, no lock, no atomic read-modify-write. "Per task" rather than per
+ * stores, no lock, no atomic read-modify-write. A task also keeps owning up
+ * to MAX_OWNED slabs it retired (SLUB's per-cpu partial slabs): its frees
+ * into those push on the slab's own freelist, again without atomics, and
+ * its slow path refills from them before it touches a node's list. "Per task" rather than per
  * CPU: user space cannot stop a thread from migrating between the read and
  * the write of a per-CPU freelist without rseq critical sections, which
  * would need assembly per architecture and do not exist in the model
@@ -13,8 +16,8 @@
  * when tasks are pinned, works under the model scheduler, and costs one TLS
  * load.
  *
- * Remote frees. A free into a slab that is not the freeing task's current
- * slab pushes the object on the slab's remote_free stack with one
+ * Remote frees. A free into a slab the freeing task does not own pushes
+ * the object on the slab's remote_free stack with one
  * compare-and-swap (SLUB does the same with its cmpxchg on slab->freelist).
  * The owner takes the whole stack with one exchange when its freelist runs
  * dry. Bit 0 of remote_free marks a slab that is full and owned by nobody:
@@ -22,10 +25,11 @@
  * exactly once, under that node's list_lock. No global lock anywhere on
  * these paths.
  *
- * Slow path. When the current slab is exhausted the task takes a slab from
- * the node's partial list, or makes a new one from the page allocator.
- * Ending tasks, kmem_cache_shrink() and kmem_cache_destroy() hand current
- * slabs back ("deactivate") with their remaining free objects.
+ * Slow path. When the current slab and the owned ones are exhausted the
+ * task takes a slab from the node's partial list, or makes a new one from
+ * the page allocator, giving its oldest owned slab back beyond MAX_OWNED.
+ * Ending tasks, kmem_cache_shrink() and kmem_cache_destroy() hand every
+ * owned slab back ("deactivate") with its remaining free objects.
  *
  * Hardening, as CONFIG_SLAB_FREELIST_HARDENED: free pointers are stored as
  * ptr ^ cache->random ^ swab(address of the pointer), kept in the middle of
