@@ -317,18 +317,20 @@ static void test_kmemleak_lists_large_blocks(void **state)
  */
 static void test_large_cache_yields_under_limit(void **state)
 {
-	void *a = kmalloc(256 << 10, GFP_KERNEL), *b;
+	void *a = kmalloc(256 << 10, GFP_KERNEL);	/* empties the order-6 slot, if it held one */
+	void *hold = kmalloc(128 << 10, GFP_KERNEL);	/* and the order-5 slot */
+	void *b;
 
 	(void)state;
-	kfree(a);				/* cached: the memory stays charged */
+	kfree(a);				/* cached in the order-6 slot, still charged */
+	kp_alloc_fail_reset();
 	kp_mem_set_limit(kp_mem_used() + PAGE_SIZE);
-	b = kmalloc(128 << 10, GFP_NOWAIT);	/* another order: needs the cache's pages */
-	assert_non_null(b);
+	b = kmalloc(128 << 10, GFP_NOWAIT);	/* order 5: new pages, over the limit ... */
+	assert_non_null(b);			/* ... until the cached block gives way */
+	assert_true(kp_alloc_fail_count(KP_FAIL_LIMIT) >= 1);	/* it did meet the limit */
 	kfree(b);
+	kfree(hold);
 	kp_mem_set_limit(0);
-	a = kmalloc(256 << 10, GFP_KERNEL);	/* and the same order reuses a cached block */
-	assert_non_null(a);
-	kfree(a);
 	assert_no_reports();
 }
 
