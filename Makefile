@@ -55,7 +55,8 @@ endif
 CXX := $(or $(cxx.$(notdir $(CC))),c++)
 KP_CFLAGS := -std=gnu11 $(WARN) $(cflags.$(VARIANT)) -Iprimitives -MMD -MP $(CFLAGS)
 KP_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -Wshadow $(cflags.$(VARIANT)) -MMD -MP $(CXXFLAGS)
-KP_LDFLAGS := $(ldflags.$(VARIANT)) $(LDFLAGS)
+# -rdynamic: reports and kmemleak name the functions of the binary itself (dladdr).
+KP_LDFLAGS := -rdynamic $(ldflags.$(VARIANT)) $(LDFLAGS)
 KP_LIBS := -lpthread -ldl -lm
 
 LIB_SRCS := $(sort $(wildcard primitives/*/*.c))

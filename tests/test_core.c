@@ -317,6 +317,19 @@ static void test_report_default_handler_aborts(void **state)
 	assert_non_null(strstr(out, "---[ end trace ]---"));
 }
 
+/* kp_symbol() names a function by address (the binary is linked -rdynamic), and remembers. */
+static void test_symbol_names_functions(void **state)
+{
+	const char *name = kp_symbol((void *)kp_report_reset);
+
+	(void)state;
+	assert_string_equal(name, "kp_report_reset");
+	assert_ptr_equal(kp_symbol((void *)kp_report_reset), name);	/* from the table */
+	assert_string_equal(kp_symbol((const char *)kp_report_reset + 1), "kp_report_reset");
+	assert_string_equal(kp_symbol(NULL), "?");
+	assert_string_equal(kp_symbol(&name), "?");	/* the stack is no function */
+}
+
 static void test_err_ptr(void **state)
 {
 	void *e = ERR_PTR(-ENOMEM);
@@ -348,6 +361,7 @@ int main(void)
 		kp_unit_test(test_report_kind_names),
 		kp_unit_test(test_report_set_handler_returns_previous),
 		kp_unit_test(test_report_default_handler_aborts),
+		kp_unit_test(test_symbol_names_functions),
 		kp_unit_test(test_err_ptr),
 	};
 

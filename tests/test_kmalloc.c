@@ -225,6 +225,29 @@ static void test_krealloc_rules(void **state)
 	assert_no_reports();
 }
 
+/* An 8-aligned pointer into any bucket's object is no object: 96 and 192 too. */
+static void test_interior_pointers_refused_in_every_bucket(void **state)
+{
+	static const size_t sizes[] = { 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096,
+					8192 };
+	unsigned long reports = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char *p = kmalloc(sizes[i], GFP_KERNEL);
+
+		assert_non_null(p);
+		kfree(p + 8);
+		kfree(p + sizes[i] - 8);
+		kfree(p + sizes[i] / 2);
+		reports += 3;
+		assert_reports(KP_REPORT_INVALID_FREE, reports);
+		assert_int_equal(ksize(p), sizes[i]);	/* still allocated, untouched */
+		kfree(p);
+	}
+	assert_int_equal(kp_report_count(KP_REPORT_DOUBLE_FREE), 0);
+}
+
 static void test_bad_frees_reported_and_refused(void **state)
 {
 	char *small = kmalloc(64, GFP_KERNEL);
@@ -347,6 +370,7 @@ int main(void)
 		kmalloc_test(test_kmemleak_report_format),
 		kmalloc_test(test_size_classes_and_alignment),
 		kmalloc_test(test_krealloc_rules),
+		kmalloc_test(test_interior_pointers_refused_in_every_bucket),
 		kmalloc_test(test_bad_frees_reported_and_refused),
 		kmalloc_test(test_kfree_sensitive_zeroes),
 		kmalloc_test(test_kmalloc_node),

@@ -11,16 +11,11 @@
  * krealloc follows mm/slab_common.c: in place while the bucket fits, never
  * to a smaller bucket; otherwise allocate, copy, free.
  */
-#define _GNU_SOURCE
-#include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc/slub.h"
 #include "core/report.h"
-
-#define KMALLOC_SHIFT_HIGH 13	/* 8 KiB: the largest kmalloc cache */
-
-static struct kmem_cache *kmalloc_caches[KMALLOC_SHIFT_HIGH + 1];
 
 /* include/linux/slab.h: index of the cache for sizes 1..192, by (size - 1) / 8. */
 static const unsigned char size_index[24] = {
@@ -39,19 +34,19 @@ __attribute__((constructor)) static void create_kmalloc_caches(void)
 	for (unsigned int i = 1; i <= KMALLOC_SHIFT_HIGH; i++) {
 		snprintf(name, sizeof(name), "kmalloc-%u", kmalloc_cache_size(i));
 		/* Natural alignment for every bucket, debugging or not (mm/slab_common.c). */
-		kmalloc_caches[i] = kmem_cache_create_caller(name, kmalloc_cache_size(i),
-							     kmalloc_cache_size(i) &
-							     -kmalloc_cache_size(i),
-							     SLAB_KMALLOC, NULL, NULL);
+		/* Created first, at id i: kmalloc finds cache and task state by index. */
+		if (!kmem_cache_create_id(name, kmalloc_cache_size(i),
+					  kmalloc_cache_size(i) & -kmalloc_cache_size(i),
+					  SLAB_KMALLOC, NULL, (int)i))
+			abort();
 	}
 }
 
-static inline struct kmem_cache *kmalloc_slab(size_t size)
+/* The index (and id) of the cache for size, 1..KMALLOC_MAX_CACHE_SIZE. */
+static inline unsigned int kmalloc_index(size_t size)
 {
-	unsigned int index = size <= 192 ? size_index[(size - 1) / 8]
-					 : (unsigned int)(64 - __builtin_clzl(size - 1));
-
-	return kmalloc_caches[index];
+	return size <= 192 ? size_index[(size - 1) / 8]
+			   : (unsigned int)(64 - __builtin_clzl(size - 1));
 }
 
 /* ---- large blocks ---------------------------------------------------------------- */
@@ -138,11 +133,10 @@ static void free_large(struct kp_page *head, void *p)
 static void print_large(void *addr, struct kp_page *pg, void *arg)
 {
 	FILE *out = arg;
-	Dl_info info;
 
 	fprintf(out, "unreferenced object %p (size %u):\n  kmalloc_large, %lu pages\n"
 		"  backtrace:\n    [<%p>] %s\n", addr, pg->size, 1UL << pg->order, pg->owner,
-		dladdr(pg->owner, &info) && info.dli_sname ? info.dli_sname : "?");
+		kp_symbol(pg->owner));
 }
 
 size_t kmalloc_large_report(FILE *out)
@@ -158,11 +152,14 @@ size_t kmalloc_large_report(FILE *out)
 
 static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node, void *caller)
 {
+	unsigned int index;
+
 	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
 		return kmalloc_large(size, flags, node, caller);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	return slab_alloc(kmalloc_slab(size), flags, node, caller, size);
+	index = kmalloc_index(size);
+	return slab_alloc(kp_slab_caches[index], index, flags, node, caller, size);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
@@ -213,7 +210,7 @@ static __noinline void kfree_slowpath(const void *p, void *caller)
 	struct kp_page *pg = kmalloc_page(p, "kfree", caller);
 
 	if (pg && pg->type == KP_PAGE_SLAB)
-		slab_free(((struct slab *)pg->owner)->cache, pg->owner, (void *)p, caller);
+		slab_free(kp_slab_caches[pg->cache_id], pg->cache_id, pg->owner, (void *)p, caller);
 	else if (pg)
 		free_large(pg, (void *)p);
 }
@@ -226,9 +223,7 @@ static __always_inline void __kfree(const void *p, void *caller)
 		return;
 	pg = kp_page_lookup(p);
 	if (likely(pg && pg->type == KP_PAGE_SLAB)) {
-		struct slab *slab = pg->owner;
-
-		slab_free(slab->cache, slab, (void *)p, caller);
+		slab_free(kp_slab_caches[pg->cache_id], pg->cache_id, pg->owner, (void *)p, caller);
 		return;
 	}
 	kfree_slowpath(p, caller);

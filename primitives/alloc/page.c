@@ -65,7 +65,8 @@ void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_p
 	}
 }
 
-int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner)
+int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner,
+		    uint32_t aux)
 {
 	uintptr_t pfn = (uintptr_t)addr >> PAGE_SHIFT;
 
@@ -74,8 +75,9 @@ int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *
 
 		if (!pg)
 			return -ENOMEM;
-		pg->type = (uint8_t)type;
+		pg->size = aux;
 		pg->owner = owner;
+		pg->type = (uint8_t)type;
 	}
 	return 0;
 }

@@ -41,7 +41,10 @@ struct kp_page {
 	uint8_t type;		/* enum kp_page_type */
 	uint8_t order;		/* KP_PAGE_LARGE, KP_PAGE_FREE: the block's order */
 	int16_t node;		/* the node it was bound to, or NUMA_NO_NODE */
-	uint32_t size;		/* KP_PAGE_LARGE: the size asked for */
+	union {
+		uint32_t size;		/* KP_PAGE_LARGE: the size asked for */
+		uint32_t cache_id;	/* KP_PAGE_SLAB: its cache's id (struct page's slab_cache) */
+	};
 	void *owner;
 };
 
@@ -67,8 +70,12 @@ static inline struct kp_page *kp_page_lookup(const void *addr)
  */
 void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_page *pg,
 							 void *arg), void *arg);
-/* Set the entries of the pages [addr, addr + len) (page-aligned). 0 or -ENOMEM. */
-int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner);
+/*
+ * Set the entries of the pages [addr, addr + len) (page-aligned): type,
+ * owner, and aux in the size/cache_id word. 0 or -ENOMEM.
+ */
+int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner,
+		    uint32_t aux);
 
 /*
  * 2^order pages, aligned to their size, on node (NUMA_NO_NODE: anywhere;

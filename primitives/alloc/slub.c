@@ -57,7 +57,6 @@
  * repaired ("FIX ... Restoring") or refused.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -73,7 +72,16 @@
 #define SLAB_UNOWNED_FULL	((uintptr_t)1)
 #define MIN_PARTIAL		2	/* empty slabs kept per node before freeing */
 #define MAX_OWNED		32	/* slabs a task keeps besides its current one */
-#define MAX_SLAB_ORDER		3
+#define MAX_SLAB_ORDER		3	/* PAGE_ALLOC_COSTLY_ORDER, the kernel's cap too */
+/*
+ * Objects a slab aims at. The kernel's calculate_order() aims at
+ * slub_min_objects, 4 * (fls(nr_cpus) + 1), and refills per CPU; here each
+ * refill is a slow path per task, so slabs are made as large as the cap
+ * allows until they hold this many: a burst of a thousand 64 B objects
+ * costs two refills, not sixteen (mimalloc's 64 KiB pages, for the same
+ * reason).
+ */
+#define SLAB_MIN_OBJECTS	512
 
 /* What a debug cache keeps per object, after the free pointer (mm/slub.c struct track). */
 struct slab_track {
@@ -90,7 +98,7 @@ struct slab_debug_meta {
 #define SLUB_TASK_ORDER 4	/* 64 KiB: room for struct slub_task */
 
 static struct kmem_cache *caches;		/* every cache, under slab_mutex */
-static unsigned char cache_ids[KP_MAX_CACHES];
+struct kmem_cache *kp_slab_caches[KP_MAX_CACHES];
 static DEFINE_MUTEX(slab_mutex);
 static struct slub_task task_list = { .prev = &task_list, .next = &task_list };
 static DEFINE_RAW_SPINLOCK(task_lock);
@@ -255,7 +263,7 @@ static void discard_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct
 		n->all = slab->all_next;
 	if (slab->all_next)
 		slab->all_next->all_prev = slab->all_prev;
-	kp_page_map_set(slab->mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL);
+	kp_page_map_set(slab->mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL, 0);
 	unpoison_slab(s, slab->mem);	/* the page allocator writes into free blocks */
 	kp_pages_free(slab->mem, s->order);
 	kp_meta_free(slab);
@@ -403,8 +411,8 @@ static struct slab *allocate_slab(struct kmem_cache *s, int node, gfp_t gfp)
 		if (!kmem_cache_debug(s))
 			poison_object(s, obj);
 	}
-	if (kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_SLAB, slab)) {
-		kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL);
+	if (kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_SLAB, slab, (uint32_t)s->id)) {
+		kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL, 0);
 		unpoison_slab(s, mem);
 		kp_pages_free(mem, s->order);
 		kp_meta_free(slab);
@@ -564,14 +572,14 @@ void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *calle
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER, s->object_size);
+	return slab_alloc(s, (unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, s->object_size);
 }
 
 void *kmalloc_from_cache(struct kmem_cache *s, size_t size, gfp_t flags)
 {
 	if (!(s->flags & SLAB_KMALLOC) || !size || size > s->object_size)
 		return NULL;
-	return slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER, size);
+	return slab_alloc(s, (unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, size);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
@@ -580,13 +588,14 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 		kp_alloc_fail_note(KP_FAIL_NODE);
 		return slab_alloc_failed(s, flags);
 	}
-	return slab_alloc(s, flags, node, KP_CALLER, s->object_size);
+	return slab_alloc(s, (unsigned int)s->id, flags, node, KP_CALLER, s->object_size);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
 {
 	for (size_t i = 0; i < nr; i++) {
-		p[i] = slab_alloc(s, flags, NUMA_NO_NODE, KP_CALLER, s->object_size);
+		p[i] = slab_alloc(s, (unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER,
+				  s->object_size);
 		if (unlikely(!p[i])) {
 			kmem_cache_free_bulk(s, i, p);
 			return 0;
@@ -644,7 +653,7 @@ void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 
-	if (unlikely(!slab_obj_valid(s, slab, obj))) {
+	if (unlikely(!slab_obj_valid(s, obj))) {
 		report_invalid_free(s, obj, caller, "not the start of an object");
 		return;
 	}
@@ -679,17 +688,17 @@ void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)
 {
-	struct slab *slab;
+	struct kp_page *pg;
 
 	if (unlikely(!obj))
 		return;
-	slab = virt_to_slab(obj);
-	if (unlikely(!slab || slab->cache != s)) {
-		report_invalid_free(s, obj, KP_CALLER, slab ? "from another cache"
-						     : "not from any slab cache");
+	pg = kp_page_lookup(obj);
+	if (unlikely(!pg || pg->type != KP_PAGE_SLAB || pg->cache_id != (uint32_t)s->id)) {
+		report_invalid_free(s, obj, KP_CALLER, pg && pg->type == KP_PAGE_SLAB ?
+				    "from another cache" : "not from any slab cache");
 		return;
 	}
-	slab_free(s, slab, obj, KP_CALLER);
+	slab_free(s, (unsigned int)s->id, pg->owner, obj, KP_CALLER);
 }
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
@@ -742,23 +751,28 @@ static bool calculate_sizes(struct kmem_cache *s)
 		size += s->red_left_pad;
 	}
 	s->size = align_up(size, s->align);
-	/* Slabs are aligned to their size: at least the objects' alignment. */
+	/*
+	 * Slabs are aligned to their size: at least the objects' alignment.
+	 * Debug caches take the slow path on every call and poison whole
+	 * slabs: they keep the kernel's small ones (16 objects).
+	 */
 	for (s->order = 0; s->order < MAX_SLAB_ORDER; s->order++)
-		if ((PAGE_SIZE << s->order) / s->size >= 16 && (PAGE_SIZE << s->order) >= s->align)
+		if ((PAGE_SIZE << s->order) / s->size >=
+		    (kmem_cache_debug(s) ? 16 : SLAB_MIN_OBJECTS) &&
+		    (PAGE_SIZE << s->order) >= s->align)
 			break;
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
-	s->reciprocal = (uint32_t)(((1ULL << 32) + s->size - 1) / s->size);
+	s->slab_mask = (PAGE_SIZE << s->order) - 1;
+	s->objects_bytes = (size_t)s->objects * s->size;
+	s->divisor_magic = UINT64_MAX / s->size + 1;	/* ceil(2^64 / size) */
 	return s->objects > 0;
 }
 
-struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
-					    unsigned int align, slab_flags_t flags,
-					    void (*ctor)(void *), void *caller)
+struct kmem_cache *kmem_cache_create_id(const char *name, unsigned int size, unsigned int align,
+					slab_flags_t flags, void (*ctor)(void *), int id)
 {
 	struct kmem_cache *s;
-	int id = -1;
 
-	(void)caller;
 	if (!name || !size || size > (PAGE_SIZE << MAX_SLAB_ORDER) ||
 	    (align & (align - 1)) || align > (PAGE_SIZE << MAX_SLAB_ORDER))
 		return NULL;
@@ -785,14 +799,17 @@ struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
 	raw_spin_lock_init(&s->debug_lock);
 
 	mutex_lock(&slab_mutex);
-	for (int i = 0; i < KP_MAX_CACHES && id < 0; i++)
-		if (!cache_ids[i])
-			id = i;
+	if (id >= 0 && kp_slab_caches[id])
+		id = -1;
+	else if (id < 0)
+		for (int i = KMALLOC_CACHE_IDS; i < KP_MAX_CACHES && id < 0; i++)
+			if (!kp_slab_caches[i])
+				id = i;
 	if (id >= 0) {
-		cache_ids[id] = 1;
 		s->id = id;
 		s->next = caches;
 		caches = s;
+		kp_atomic_store(&kp_slab_caches[id], s, KP_RELEASE);
 	}
 	mutex_unlock(&slab_mutex);
 	if (id < 0) {
@@ -805,7 +822,7 @@ struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 				     slab_flags_t flags, void (*ctor)(void *))
 {
-	return kmem_cache_create_caller(name, size, align, flags, ctor, KP_CALLER);
+	return kmem_cache_create_id(name, size, align, flags, ctor, -1);
 }
 
 const char *kmem_cache_name(const struct kmem_cache *s)
@@ -967,14 +984,12 @@ static void count_site(struct kmem_cache *s, void *addr, size_t size)
 
 static void print_sites(FILE *out)
 {
-	Dl_info info;
-
 	if (nr_sites)
 		fprintf(out, "live objects by call site:\n");
 	for (int i = 0; i < nr_sites; i++)
 		fprintf(out, "  %zu object(s), %zu bytes, cache \"%s\", from [<%p>] %s\n",
 			sites[i].objects, sites[i].bytes, sites[i].cache, sites[i].addr,
-			dladdr(sites[i].addr, &info) && info.dli_sname ? info.dli_sname : "?");
+			kp_symbol(sites[i].addr));
 	nr_sites = 0;
 }
 
@@ -986,7 +1001,6 @@ static __no_asan __no_sanitize_coverage void print_object(struct kmem_cache *s, 
 	size_t dump = size < 32 ? size : 32;
 	const unsigned char *p = obj;
 	FILE *out = arg;
-	Dl_info info;
 
 	fprintf(out, "unreferenced object %p (size %zu):\n", obj, size);
 	if (t)
@@ -1005,7 +1019,7 @@ static __no_asan __no_sanitize_coverage void print_object(struct kmem_cache *s, 
 		return;
 	}
 	fprintf(out, "  backtrace:\n    [<%p>] %s\n", t->addr,
-		dladdr(t->addr, &info) && info.dli_sname ? info.dli_sname : "?");
+		kp_symbol(t->addr));
 	count_site(s, t->addr, size);
 }
 
@@ -1034,7 +1048,7 @@ void kmem_cache_destroy(struct kmem_cache *s)
 			break;
 		}
 	}
-	cache_ids[s->id] = 0;
+	kp_atomic_store(&kp_slab_caches[s->id], NULL, KP_RELAXED);
 	raw_spin_lock(&task_lock);
 	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next)
 		memset(&t->cpu[s->id], 0, sizeof(t->cpu[s->id]));
@@ -1183,11 +1197,8 @@ static void init_object(struct kmem_cache *s, void *obj, unsigned char val, size
 
 static void track_line(char *buf, size_t len, const char *what, const struct slab_track *t)
 {
-	Dl_info info;
-	const char *sym = t->addr && dladdr(t->addr, &info) && info.dli_sname ? info.dli_sname
-									   : "?";
-
-	snprintf(buf, len, "\nINFO: %s in %s+%p pid=%d", what, sym, t->addr, t->pid);
+	snprintf(buf, len, "\nINFO: %s in %s+%p pid=%d", what, kp_symbol(t->addr), t->addr,
+		 t->pid);
 }
 
 /*
@@ -1220,8 +1231,9 @@ static __no_sanitize_coverage unsigned char *memchr_inv(unsigned char *p, unsign
  * check_bytes_and_report(): the bytes must all be value; if not, report
  * kind with the kernel's wording, then restore them.
  */
-static bool check_bytes(struct kmem_cache *s, void *obj, enum kp_report_kind kind,
-			const char *what, unsigned char *start, unsigned char value, size_t n)
+static __no_sanitize_coverage bool check_bytes(struct kmem_cache *s, void *obj,
+					       enum kp_report_kind kind, const char *what,
+					       unsigned char *start, unsigned char value, size_t n)
 {
 	unsigned char *fault = memchr_inv(start, value, n);
 	char tracks[256] = "";
@@ -1264,8 +1276,13 @@ static bool check_valid_pointer(struct kmem_cache *s, struct slab *slab, void *p
 	return offset / s->size < s->objects && offset % s->size == 0;
 }
 
-/* check_object(): red zones, poison, padding and the free pointer; returns the problems. */
-static int check_object(struct kmem_cache *s, struct slab *slab, void *obj, unsigned char val)
+/*
+ * check_object(): red zones, poison, padding and the free pointer; returns
+ * the problems. It and check_bytes() run over every object on validation:
+ * out of fuzzing coverage, which the reports they raise still count.
+ */
+static __no_sanitize_coverage int check_object(struct kmem_cache *s, struct slab *slab,
+					       void *obj, unsigned char val)
 {
 	unsigned char *p = obj;
 	int problems = 0;

@@ -22,7 +22,8 @@
 #define unpoison_object(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), (s)->object_size)
 #define unpoison_slab(s, p)	ASAN_UNPOISON_MEMORY_REGION((p), PAGE_SIZE << (s)->order)
 /* no_sanitize does not survive inlining into an instrumented caller. */
-#define __no_asan		__attribute__((no_sanitize("address"), noinline))
+#define __no_asan		__attribute__((no_sanitize("address"), noinline)) \
+				__no_sanitize_coverage
 #define __freeptr_inline
 #else
 #define poison_object(s, p)	((void)(s), (void)(p))
@@ -34,6 +35,9 @@
 
 #define KP_MAX_CACHES	256
 #define KP_MAX_NODES	16
+/* kmalloc's caches have the fixed ids 1..KMALLOC_SHIFT_HIGH, their size index. */
+#define KMALLOC_SHIFT_HIGH	13	/* 8 KiB: the largest kmalloc cache */
+#define KMALLOC_CACHE_IDS	(KMALLOC_SHIFT_HIGH + 1)
 
 struct slab {
 	struct kmem_cache *cache;
@@ -68,7 +72,9 @@ struct kmem_cache {
 	unsigned int meta_offset;	/* debug: where struct slab_debug_meta lives */
 	unsigned int order;		/* a slab is 2^order pages */
 	unsigned int objects;		/* objects per slab */
-	uint32_t reciprocal;		/* ceil(2^32 / size): offset -> index without a divide */
+	uintptr_t slab_mask;		/* (PAGE_SIZE << order) - 1: slabs are aligned to it */
+	uint64_t divisor_magic;		/* ceil(2^64 / size): "is a multiple of size" test */
+	size_t objects_bytes;		/* objects * size */
 	int id;				/* index of this cache's per-task state */
 	slab_flags_t flags;
 	uintptr_t random;		/* freelist pointer obfuscation */
@@ -79,6 +85,9 @@ struct kmem_cache {
 	char name[32];
 	struct kmem_cache_node node[KP_MAX_NODES];
 };
+
+/* Every cache by id: a page map entry names its slab's cache by id. */
+extern struct kmem_cache *kp_slab_caches[KP_MAX_CACHES];
 
 /* The slab descriptor of a slab object, or NULL if p is not in a slab. */
 static inline struct slab *virt_to_slab(const void *p)
@@ -101,11 +110,11 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 struct kmem_cache_cpu {
 	void *freelist;
 	struct slab *slab;
+	unsigned long allocs, frees;	/* written by the owner, read by anyone */
 	int node;
 	unsigned int nr_owned;
 	struct slab *owned;
-	unsigned long allocs, frees;	/* written by the owner, read by anyone */
-};
+} __attribute__((aligned(64)));	/* one line each: no split loads on the fast path */
 
 struct slub_task {
 	struct slub_task *prev, *next;
@@ -120,10 +129,15 @@ struct slub_task *slub_task_get(void);
 /* Live large kmalloc blocks, over every task. */
 unsigned long kmalloc_large_live(void);
 
-/* The calling task's state for s; the task must have its slub_task already. */
+/* A task's state for the cache with this id; the task must have its slub_task already. */
+static __always_inline struct kmem_cache_cpu *task_cpu(struct kp_task *task, unsigned int id)
+{
+	return &((struct slub_task *)task->alloc)->cpu[id];
+}
+
 static __always_inline struct kmem_cache_cpu *this_cpu(const struct kmem_cache *s)
 {
-	return &((struct slub_task *)kp_current()->alloc)->cpu[s->id];
+	return task_cpu(kp_current(), (unsigned int)s->id);
 }
 
 /* Counters only their owner writes: a plain add, readable by anyone. */
@@ -153,14 +167,18 @@ static __freeptr_inline __no_asan void set_freepointer(const struct kmem_cache *
 	*(uintptr_t *)where = (uintptr_t)fp ^ freeptr_mask(s, where);
 }
 
-/* obj is the start of one of slab's objects (a multiply, no divide). */
-static __always_inline bool slab_obj_valid(const struct kmem_cache *s, const struct slab *slab,
-					   const void *obj)
+/*
+ * obj, in one of s's slabs, is the start of an object. Slabs are aligned
+ * to their size, so obj's offset in its slab is an and away; the offset is
+ * a multiple of size when offset * ceil(2^64 / size) wraps to below the
+ * magic itself (Lemire, Kaser, Kurz, "Faster remainder by direct
+ * computation", 2019): one multiply, no divide, nothing read from the slab.
+ */
+static __always_inline bool slab_obj_valid(const struct kmem_cache *s, const void *obj)
 {
-	size_t offset = (size_t)((const char *)obj - slab->base);
-	size_t index = (offset * s->reciprocal) >> 32;
+	size_t offset = ((uintptr_t)obj & s->slab_mask) - s->red_left_pad;
 
-	return index < s->objects && index * s->size == offset;
+	return offset < s->objects_bytes && offset * s->divisor_magic < s->divisor_magic;
 }
 
 void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
@@ -171,13 +189,14 @@ void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void
 	__attribute__((noinline));
 
 /*
- * Allocate from s (fault injection, might_sleep and __GFP_ZERO included);
- * orig_size is what a kmalloc caller asked for (debug caches red-zone the
- * rest of the object), else s->object_size. The fast path: pop the task's
- * freelist for s; everything else is slab_alloc_slowpath().
+ * Allocate from s, whose id is id (passed so the caller's known id does not
+ * wait for a load from s), fault injection, might_sleep and __GFP_ZERO
+ * included; orig_size is what a kmalloc caller asked for (debug caches
+ * red-zone the rest of the object), else s->object_size. The fast path:
+ * pop the task's freelist for s; everything else is slab_alloc_slowpath().
  */
-static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int node,
-					void *caller, size_t orig_size)
+static __always_inline void *slab_alloc(struct kmem_cache *s, unsigned int id, gfp_t gfp,
+					int node, void *caller, size_t orig_size)
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
@@ -187,7 +206,7 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int nod
 	/* Fault injection armed, or a new task: the slow path decides. */
 	if (unlikely(task->fail_nth || kp_failslab_armed || !task->alloc))
 		return slab_alloc_slowpath(s, gfp, node, caller, orig_size);
-	c = this_cpu(s);
+	c = task_cpu(task, id);
 	obj = c->freelist;
 	if (unlikely(!obj || (node != NUMA_NO_NODE && node != c->node)))
 		return slab_alloc_slowpath(s, gfp, node, caller, orig_size);
@@ -200,19 +219,20 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, gfp_t gfp, int nod
 }
 
 /*
- * Free obj, known to lie in slab of cache s. The fast path: push on the
- * task's freelist when obj is in the task's current slab, or on the slab's
- * own freelist when the task owns that slab (and obj is not already the
- * head); everything else, checks included, is slab_free_slowpath().
+ * Free obj, known to lie in slab of cache s (id id, as for slab_alloc). The
+ * fast path: push on the task's freelist when obj is in the task's current
+ * slab, or on the slab's own freelist when the task owns that slab (and obj
+ * is not already the head); everything else, checks included, is
+ * slab_free_slowpath().
  */
-static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *obj,
-				      void *caller)
+static __always_inline void slab_free(struct kmem_cache *s, unsigned int id, struct slab *slab,
+				      void *obj, void *caller)
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 
-	if (likely(task->alloc && slab_obj_valid(s, slab, obj))) {
-		c = this_cpu(s);
+	if (likely(task->alloc && slab_obj_valid(s, obj))) {
+		c = task_cpu(task, id);
 		if (likely(slab == c->slab)) {
 			if (likely(obj != c->freelist)) {
 				set_freepointer(s, obj, c->freelist);
@@ -238,10 +258,9 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 void slab_resize_in_place(struct kmem_cache *s, void *obj, size_t new_size);
 /* The size a debug kmalloc object was asked for; s->object_size if not tracked. */
 size_t slab_orig_size(struct kmem_cache *s, void *obj);
-/* Create a cache without taking a dynamic id check (kmalloc's own caches). */
-struct kmem_cache *kmem_cache_create_caller(const char *name, unsigned int size,
-					    unsigned int align, slab_flags_t flags,
-					    void (*ctor)(void *), void *caller);
+/* Create a cache with a fixed id (kmalloc's own caches), or any free id if id < 0. */
+struct kmem_cache *kmem_cache_create_id(const char *name, unsigned int size, unsigned int align,
+					slab_flags_t flags, void (*ctor)(void *), int id);
 /* Print the warning of a failed allocation (unless __GFP_NOWARN). */
 void warn_alloc(size_t size, gfp_t gfp, const char *what);
 /* Print the large kmalloc blocks still live; returns how many. */

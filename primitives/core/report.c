@@ -68,20 +68,48 @@ void kp_report_reset(void)
 		kp_atomic_store(&report_counts[i], 0, KP_RELAXED);
 }
 
+#define SYMBOL_CACHE_SIZE 64
+
+static struct symbol_slot {
+	const void *addr;
+	const char *name;
+} symbol_cache[SYMBOL_CACHE_SIZE];
+static int symbol_cache_busy;	/* taken with a try: a reporter never waits on it */
+
+const char *kp_symbol(const void *addr)
+{
+	struct symbol_slot *slot = &symbol_cache[((uintptr_t)addr >> 4) % SYMBOL_CACHE_SIZE];
+	const char *name = NULL;
+	Dl_info info;
+
+	if (!addr)
+		return "?";
+	if (!kp_atomic_xchg(&symbol_cache_busy, 1, KP_ACQUIRE)) {
+		if (slot->addr == addr)
+			name = slot->name;
+		kp_atomic_store(&symbol_cache_busy, 0, KP_RELEASE);
+		if (name)
+			return name;
+	}
+	name = dladdr(addr, &info) && info.dli_sname ? info.dli_sname : "?";
+	if (!kp_atomic_xchg(&symbol_cache_busy, 1, KP_ACQUIRE)) {
+		slot->addr = addr;
+		slot->name = name;
+		kp_atomic_store(&symbol_cache_busy, 0, KP_RELEASE);
+	}
+	return name;
+}
+
 void kp_report_default_handler(const struct kp_report *r)
 {
 	struct kp_task *t = kp_current();
-	Dl_info info;
-	const char *sym = NULL;
-
-	if (r->caller && dladdr(r->caller, &info) && info.dli_sname)
-		sym = info.dli_sname;
+	const char *sym = r->caller ? kp_symbol(r->caller) : "?";
 
 	fprintf(stderr, "------------[ cut here ]------------\n");
 	fprintf(stderr, "%s\n", r->msg);
 	fprintf(stderr, "kprim: %s at %p%s%s%s pid: %d comm: %s\n",
 		kp_report_kind_name(r->kind), r->caller,
-		sym ? " (" : "", sym ? sym : "", sym ? ")" : "",
+		*sym != '?' ? " (" : "", *sym != '?' ? sym : "", *sym != '?' ? ")" : "",
 		kp_task_pid(t), kp_task_comm(t));
 	fprintf(stderr, "---[ end trace ]---\n");
 	fflush(stderr);

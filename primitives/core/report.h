@@ -48,6 +48,14 @@ const char *kp_report_kind_name(enum kp_report_kind kind);
 /* The default handler: print like the kernel, then abort(). */
 void kp_report_default_handler(const struct kp_report *r);
 
+/*
+ * The name of the function holding addr ("?" if unknown), as the kernel's
+ * %pS prints it. Looked up with dladdr() once per address and remembered
+ * in a small table: reports in a loop (fuzzers) do not pay for the search
+ * each time. The name lives as long as the object defining it.
+ */
+const char *kp_symbol(const void *addr);
+
 /* Raise a report; msg is printf-formatted. Returns when the handler does. */
 __cold void kp_report(enum kp_report_kind kind, void *caller, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
