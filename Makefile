@@ -30,11 +30,11 @@ cc.model := gcc
 cc.fuzz := clang
 
 cflags.release := -O2 -g
-cflags.debug := -O1 -g -DKP_DEBUG
-cflags.asan := -O1 -g -DKP_DEBUG -fsanitize=address $(SAN_UB)
+cflags.debug := -O1 -g -DKP_DEBUG -DKP_LOCKDEP
+cflags.asan := -O1 -g -DKP_DEBUG -DKP_LOCKDEP -fsanitize=address $(SAN_UB)
 cflags.tsan := -O1 -g -DKP_DEBUG -fsanitize=thread
-cflags.model := -O1 -g -DKP_DEBUG -DKP_MODEL
-cflags.fuzz := -O1 -g -DKP_DEBUG -fsanitize=fuzzer-no-link,address $(SAN_UB)
+cflags.model := -O1 -g -DKP_DEBUG -DKP_LOCKDEP -DKP_MODEL
+cflags.fuzz := -O1 -g -DKP_DEBUG -DKP_LOCKDEP -fsanitize=fuzzer-no-link,address $(SAN_UB)
 
 ldflags.asan := -fsanitize=address $(SAN_UB)
 ldflags.tsan := -fsanitize=thread

@@ -14,8 +14,13 @@
 #include "core/report.h"
 #include "core/task.h"
 
+#include "sync/lockdep.h"
+#include "sync/qspinlock.h"
 #include "sync/spinlock.h"
 #include "sync/mutex.h"
+#include "sync/smutex.h"
+#include "sync/nowait.h"
+#include "sync/cleanup.h"
 
 #include "alloc/gfp.h"
 #include "alloc/page.h"

@@ -53,6 +53,8 @@
 
 /* The address a report blames: the caller of the function that reports. */
 #define KP_CALLER		__builtin_return_address(0)
+/* The address of the code here (the kernel's _THIS_IP_): inline lock calls name their user. */
+#define _THIS_IP_		({ __label__ __here; __here: (void *)&&__here; })
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))

@@ -11,18 +11,29 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/atomic.h"
 #include "core/futex.h"
 #include "core/sched.h"
+#include "core/task.h"
 
+/* While it sleeps, the task is marked blocked: mutex spinners stop spinning on it. */
 int kp_futex_wait(uint32_t *addr, uint32_t expected)
 {
+	struct kp_task *t = kp_current();
+	long ret;
+	int err;
+
 #ifdef KP_MODEL
 	if (kp_sched_ops)
 		return kp_sched_ops->futex_wait(addr, expected);
 #endif
-	if (syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0) == 0)
+	kp_atomic_store(&t->blocked, 1, KP_RELAXED);
+	ret = syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+	err = errno;
+	kp_atomic_store(&t->blocked, 0, KP_RELAXED);
+	if (ret == 0)
 		return 0;
-	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return err == EWOULDBLOCK ? -EAGAIN : -err;
 }
 
 int kp_futex_wake(uint32_t *addr, int nr_wake)

@@ -4,16 +4,97 @@
  *
  * The check and its message follow __might_resched() in kernel/sched/core.c,
  * without its once-a-second rate limit: tests count every report.
+ *
+ * Task ids live in a table of KP_MAX_TASKS slots claimed with a
+ * compare-and-swap; an OS thread gives its slot back when it ends, after
+ * the exit hooks (lockdep's held-at-exit check) have run, from a
+ * pthread key destructor.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "core/atomic.h"
 #include "core/report.h"
 #include "core/task.h"
 
 __thread struct kp_task kp_thread_task;
+
+static struct kp_task *task_table[KP_MAX_TASKS + 1];
+static unsigned int task_id_hint;
+static void (*exit_hooks[4])(struct kp_task *t);
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void task_exit(void *arg)
+{
+	struct kp_task *t = arg;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		void (*fn)(struct kp_task *) = kp_atomic_load(&exit_hooks[i], KP_ACQUIRE);
+
+		if (fn)
+			fn(t);
+	}
+	if (t->id) {
+		kp_atomic_store(&task_table[t->id], NULL, KP_RELEASE);
+		t->id = 0;
+	}
+	t->exit_hooked = false;
+}
+
+static void make_exit_key(void)
+{
+	pthread_key_create(&exit_key, task_exit);
+}
+
+void kp_task_exit_hook_register(void (*fn)(struct kp_task *t))
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		void (*none)(struct kp_task *) = NULL;
+
+		if (kp_atomic_load(&exit_hooks[i], KP_RELAXED) == fn ||
+		    kp_atomic_try_cmpxchg(&exit_hooks[i], &none, fn, KP_RELEASE))
+			return;
+	}
+}
+
+void kp_task_hook_exit(struct kp_task *t)
+{
+	if (t->exit_hooked || t != &kp_thread_task)
+		return;		/* model tasks end with their run */
+	t->exit_hooked = true;
+	pthread_once(&exit_key_once, make_exit_key);
+	pthread_setspecific(exit_key, t);
+}
+
+unsigned int kp_task_id(struct kp_task *t)
+{
+	unsigned int start;
+
+	if (likely(t->id))
+		return t->id;
+	start = kp_atomic_fetch_add(&task_id_hint, 1, KP_RELAXED);
+	for (unsigned int i = 0; i < KP_MAX_TASKS; i++) {
+		unsigned int id = (start + i) % KP_MAX_TASKS + 1;
+		struct kp_task *none = NULL;
+
+		if (!kp_atomic_load(&task_table[id], KP_RELAXED) &&
+		    kp_atomic_try_cmpxchg(&task_table[id], &none, t, KP_ACQ_REL)) {
+			t->id = id;
+			kp_task_hook_exit(t);
+			return id;
+		}
+	}
+	return 0;
+}
+
+struct kp_task *kp_task_from_id(unsigned int id)
+{
+	return id && id <= KP_MAX_TASKS ? kp_atomic_load(&task_table[id], KP_ACQUIRE) : NULL;
+}
 
 int kp_task_pid(struct kp_task *t)
 {

@@ -15,17 +15,65 @@
 #ifndef KPRIM_CORE_TASK_H
 #define KPRIM_CORE_TASK_H
 
+#include <stdint.h>
+
 #include "core/compiler.h"
 #include "core/sched.h"
+
+/*
+ * An MCS queue node (kernel/locking/mcs_spinlock.h). Each task has one per
+ * nesting level, as each CPU has one per context in the kernel: queued
+ * spinlocks and the mutex's spinner queue wait on them.
+ */
+struct kp_mcs_node {
+	struct kp_mcs_node *next;
+	uint32_t locked;	/* 1: the lock (or baton) was passed to this node */
+	uint32_t count;		/* in nodes[0]: the nesting level in use */
+};
+#define KP_MCS_NODES	4	/* task, softirq, hardirq, NMI in the kernel */
+
+/* What lockdep keeps per held lock (include/linux/lockdep.h struct held_lock). */
+struct kp_held_lock {
+	const void *instance;		/* the lock's lockdep map */
+	void *acquire_ip;		/* who took it */
+	unsigned short class_idx;
+	bool trylock;
+};
+#define KP_MAX_LOCK_DEPTH	48	/* the kernel's MAX_LOCK_DEPTH */
 
 struct kp_task {
 	int preempt_count;
 	bool irqs_disabled;	/* simulated: there are no interrupts here */
+	bool exit_hooked;	/* the exit hooks will run when the thread ends */
+	uint32_t blocked;	/* sleeping in a futex: mutex spinners stop spinning on it */
 	unsigned int fail_nth;	/* /proc/thread-self/fail-nth: 0 = off */
 	int pid;		/* the OS thread id, filled in on first use */
 	char comm[16];		/* the thread's name, filled in on first use */
 	void *alloc;		/* the allocator's per-task state (alloc/slub.c) */
+	unsigned int id;	/* 1.. while registered (queued spinlock tails); 0 before */
+	struct kp_mcs_node mcs[KP_MCS_NODES];
+#ifdef KP_LOCKDEP
+	unsigned int lockdep_depth;
+	struct kp_held_lock held_locks[KP_MAX_LOCK_DEPTH];
+#endif
 };
+
+/*
+ * Task ids: a small number per live task, so a 14-bit field of a lock
+ * word can name a task (the kernel encodes CPU numbers there). Given on
+ * first use and taken back when the thread ends; KP_MAX_TASKS live tasks
+ * at most (kp_task_id() returns 0 beyond).
+ */
+#define KP_MAX_TASKS	((1u << 14) - 1)
+unsigned int kp_task_id(struct kp_task *t);
+struct kp_task *kp_task_from_id(unsigned int id);
+
+/*
+ * Run fn(task) when each OS thread that called kp_task_hook_exit() ends
+ * (lockdep's held-at-exit check). Hooks are registered once, up to four.
+ */
+void kp_task_exit_hook_register(void (*fn)(struct kp_task *t));
+void kp_task_hook_exit(struct kp_task *t);
 
 extern __thread struct kp_task kp_thread_task;
 

@@ -1,22 +1,281 @@
 // SPDX-License-Identifier: MIT
 /*
- * mutex.c - the sleeping half of the interim mutex.
+ * mutex.c - the slow paths of struct mutex, after kernel/locking/mutex.c.
  *
- * A locker that finds the lock taken marks it CONTENDED and sleeps on the
- * word; whoever unlocks a CONTENDED mutex wakes one sleeper, which retakes
- * it as CONTENDED (it cannot know whether others still sleep).
+ * Lock: spin optimistically while the owner runs (only the head of the
+ * spinner queue watches the owner word; the others wait on their own MCS
+ * nodes, as the kernel's OSQ, kernel/locking/osq_lock.c; unlike the OSQ a
+ * queued spinner cannot leave the queue early, but the head gives up as
+ * soon as the owner sleeps or the spin budget, our need_resched(), runs
+ * out). Then join the FIFO wait list under wait_lock and sleep on a futex
+ * word in the waiter, on the waiter's stack. A first waiter that wakes
+ * and still loses sets HANDOFF: from then on nobody else may take the
+ * lock, and the unlocker writes "first waiter | PICKUP" instead of 0.
+ *
+ * "Owner running" is the owner not sleeping in a futex (struct kp_task's
+ * blocked flag): user space cannot see whether a thread is on a CPU.
+ * The unlocker wakes the first waiter while still holding wait_lock: the
+ * waiter can only leave the list, and its stack frame, under that lock.
  */
 #include "core/futex.h"
+#include "core/report.h"
 #include "sync/mutex.h"
+
+#define SPIN_BUDGET	2000	/* cpu_relax() rounds before a spinner gives up */
+
+struct mutex_waiter {
+	struct mutex_waiter *prev, *next;
+	struct kp_task *task;
+	uint32_t woken;
+};
+
+#ifdef KP_LOCKDEP
+struct lock_class_key mutex_wait_lock_key;
+#endif
+
+void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *key)
+{
+	kp_atomic_store(&lock->owner, 0, KP_RELAXED);
+	lock->osq = (struct qspinlock)__ARCH_SPIN_LOCK_UNLOCKED;
+	raw_spin_lock_init(&lock->wait_lock);
+	lock->wait_first = lock->wait_last = NULL;
+#ifdef KP_DEBUG
+	lock->magic = lock;
+#endif
+#ifdef KP_LOCKDEP
+	lockdep_init_map(&lock->dep_map, name, key);
+#else
+	(void)name, (void)key;
+#endif
+}
+
+#ifdef KP_DEBUG
+bool mutex_pinned_check(struct mutex *lock, void *ip)
+{
+	if (likely(lock->magic == lock))
+		return true;
+	kp_report(KP_REPORT_PINNED_MOVED, ip,
+		  "DEBUG_LOCKS_WARN_ON(lock->magic != lock)\nmutex %p %s (initialised at %p): "
+		  "a pinned lock must not move", (void *)lock,
+		  lock->magic ? "was moved" : "is not initialised or was destroyed",
+		  (const void *)lock->magic);
+	return false;
+}
+#endif
+
+void mutex_destroy(struct mutex *lock)
+{
+	if (unlikely(mutex_is_locked(lock))) {
+		kp_report(KP_REPORT_INVARIANT, KP_CALLER,
+			  "DEBUG_LOCKS_WARN_ON(mutex_is_locked(lock))\nmutex %p destroyed while "
+			  "held by %p", (void *)lock, (void *)__mutex_owner(lock));
+		return;
+	}
+#ifdef KP_DEBUG
+	lock->magic = NULL;
+#endif
+}
+
+/*
+ * __mutex_trylock_common(): take the lock if it is free, or pick it up if
+ * it was handed to us; with handoff, a first waiter that fails asks for a
+ * hand-off instead. NULL if we got it, else the owner.
+ */
+static struct kp_task *trylock_common(struct mutex *lock, bool handoff)
+{
+	uintptr_t curr = (uintptr_t)kp_current();
+	uintptr_t owner = kp_atomic_load(&lock->owner, KP_RELAXED);
+
+	for (;;) {
+		uintptr_t flags = owner & MUTEX_FLAGS, task = owner & ~MUTEX_FLAGS;
+
+		if (task) {
+			if (flags & MUTEX_FLAG_PICKUP) {
+				if (task != curr)
+					break;
+				flags &= ~MUTEX_FLAG_PICKUP;
+			} else if (handoff) {
+				if (flags & MUTEX_FLAG_HANDOFF)
+					break;
+				flags |= MUTEX_FLAG_HANDOFF;
+			} else {
+				break;
+			}
+		} else {
+			task = curr;
+		}
+		if (kp_atomic_try_cmpxchg(&lock->owner, &owner, task | flags, KP_ACQUIRE)) {
+			if (task == curr)
+				return NULL;
+			break;
+		}
+	}
+	return (struct kp_task *)(owner & ~MUTEX_FLAGS);
+}
+
+bool __mutex_trylock_slow(struct mutex *lock)
+{
+	return !trylock_common(lock, false);
+}
+
+static bool waiter_is_first(struct mutex *lock, struct mutex_waiter *waiter)
+{
+	return kp_atomic_load(&lock->wait_first, KP_RELAXED) == waiter;
+}
+
+/*
+ * mutex_spin_on_owner(): spin while owner holds the lock and runs. False
+ * when spinning should stop: the owner sleeps, the budget is spent, or
+ * (for a waiter) it is no longer first.
+ */
+static bool spin_on_owner(struct mutex *lock, struct kp_task *owner,
+			  struct mutex_waiter *waiter, unsigned int *budget)
+{
+	while (__mutex_owner(lock) == owner) {
+		if (kp_atomic_load(&owner->blocked, KP_RELAXED) || !--*budget)
+			return false;
+		if (waiter && !waiter_is_first(lock, waiter))
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* mutex_optimistic_spin(): true if the lock was taken while spinning. */
+static bool optimistic_spin(struct mutex *lock, struct mutex_waiter *waiter)
+{
+	unsigned int budget = SPIN_BUDGET;
+	struct kp_task *owner = __mutex_owner(lock);
+	bool taken = false;
+
+	/* mutex_can_spin_on_owner(): not behind a sleeping owner. */
+	if (!waiter && owner && kp_atomic_load(&owner->blocked, KP_RELAXED))
+		return false;
+	if (!waiter)
+		queued_spin_lock(&lock->osq);
+	for (;;) {
+		owner = trylock_common(lock, false);
+		if (!owner) {
+			taken = true;
+			break;
+		}
+		if (!spin_on_owner(lock, owner, waiter, &budget))
+			break;
+		cpu_relax();
+	}
+	if (!waiter)
+		queued_spin_unlock(&lock->osq);
+	return taken;
+}
+
+static void waiter_add(struct mutex *lock, struct mutex_waiter *w)
+{
+	w->next = NULL;
+	w->prev = lock->wait_last;
+	if (w->prev)
+		w->prev->next = w;
+	else
+		kp_atomic_store(&lock->wait_first, w, KP_RELAXED);
+	lock->wait_last = w;
+}
+
+static void waiter_del(struct mutex *lock, struct mutex_waiter *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		kp_atomic_store(&lock->wait_first, w->next, KP_RELAXED);
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		lock->wait_last = w->prev;
+}
 
 void mutex_lock_slowpath(struct mutex *lock)
 {
-	while (kp_atomic_xchg(&lock->state, MUTEX_CONTENDED, KP_ACQUIRE) != MUTEX_UNLOCKED)
-		kp_futex_wait(&lock->state, MUTEX_CONTENDED);
+	struct mutex_waiter waiter = { .task = kp_current() };
+
+	if (optimistic_spin(lock, NULL))
+		return;
+	raw_spin_lock(&lock->wait_lock);
+	if (!trylock_common(lock, false))
+		goto unlock;
+	waiter_add(lock, &waiter);
+	if (waiter_is_first(lock, &waiter))
+		kp_atomic_fetch_or(&lock->owner, MUTEX_FLAG_WAITERS, KP_RELAXED);
+	for (;;) {
+		bool first;
+
+		/* Nobody may hand us the lock between this try and the sleep unseen. */
+		if (!trylock_common(lock, false))
+			break;
+		kp_atomic_store(&waiter.woken, 0, KP_RELAXED);
+		raw_spin_unlock(&lock->wait_lock);
+		while (!kp_atomic_load(&waiter.woken, KP_ACQUIRE))
+			kp_futex_wait(&waiter.woken, 0);
+
+		first = waiter_is_first(lock, &waiter);
+		if (!trylock_common(lock, first) ||
+		    (first && optimistic_spin(lock, &waiter))) {
+			raw_spin_lock(&lock->wait_lock);
+			break;
+		}
+		raw_spin_lock(&lock->wait_lock);
+	}
+	waiter_del(lock, &waiter);
+	if (!lock->wait_first)
+		kp_atomic_fetch_and(&lock->owner, ~MUTEX_FLAGS, KP_RELAXED);
+unlock:
+	raw_spin_unlock(&lock->wait_lock);
 }
 
-void mutex_unlock_slowpath(struct mutex *lock)
+static __cold void report_not_owner(struct mutex *lock, struct kp_task *owner, void *ip)
 {
-	kp_atomic_store(&lock->state, MUTEX_UNLOCKED, KP_RELEASE);
-	kp_futex_wake(&lock->state, 1);
+	struct kp_task *t = kp_current();
+
+	kp_report(KP_REPORT_LOCK_NOT_OWNER, ip,
+		  "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)\n%s/%d unlocks mutex %p "
+		  "owned by %p", kp_task_comm(t), kp_task_pid(t), (void *)lock, (void *)owner);
+}
+
+/* __mutex_handoff(): give the lock to task (NULL: to nobody), keeping WAITERS. */
+static void mutex_handoff(struct mutex *lock, struct kp_task *task)
+{
+	uintptr_t owner = kp_atomic_load(&lock->owner, KP_RELAXED), next;
+
+	do {
+		next = (owner & MUTEX_FLAG_WAITERS) | (uintptr_t)task;
+		if (task)
+			next |= MUTEX_FLAG_PICKUP;
+	} while (!kp_atomic_try_cmpxchg(&lock->owner, &owner, next, KP_RELEASE));
+}
+
+void mutex_unlock_slowpath(struct mutex *lock, void *ip)
+{
+	uintptr_t curr = (uintptr_t)kp_current();
+	uintptr_t owner = kp_atomic_load(&lock->owner, KP_RELAXED);
+	struct mutex_waiter *first;
+
+	for (;;) {
+		if ((owner & ~MUTEX_FLAGS) != curr || (owner & MUTEX_FLAG_PICKUP)) {
+			report_not_owner(lock, (struct kp_task *)(owner & ~MUTEX_FLAGS), ip);
+			return;
+		}
+		if (owner & MUTEX_FLAG_HANDOFF)
+			break;
+		if (kp_atomic_try_cmpxchg(&lock->owner, &owner, owner & MUTEX_FLAGS, KP_RELEASE)) {
+			if (owner & MUTEX_FLAG_WAITERS)
+				break;
+			return;
+		}
+	}
+	raw_spin_lock(&lock->wait_lock);
+	first = lock->wait_first;
+	if (owner & MUTEX_FLAG_HANDOFF)
+		mutex_handoff(lock, first ? first->task : NULL);
+	if (first) {
+		kp_atomic_store(&first->woken, 1, KP_RELEASE);
+		kp_futex_wake(&first->woken, 1);
+	}
+	raw_spin_unlock(&lock->wait_lock);
 }

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mutex.h - struct mutex, the sleeping lock.
+ * mutex.h - struct mutex, the kernel's sleeping lock.
  *
- * Interim design: the three-state futex mutex (0 free, 1 locked, 2 locked
- * with possible waiters) from Drepper's "Futexes Are Tricky". It keeps the
- * kernel's contract that callers depend on today: mutex_lock() may sleep
- * (might_sleep(), so it is reported in atomic context), trylock never does,
- * DEFINE_MUTEX initialises statically. The owner word with WAITERS/HANDOFF/
- * PICKUP flags, optimistic spinning and the FIFO wait list of
- * kernel/locking/mutex.c replace it in the locks issue; the API stays.
+ * kernel/locking/mutex.c, include/linux/mutex_types.h. The owner word holds
+ * the owning task's address with three flags in its low bits: WAITERS (the
+ * wait list is not empty: unlock must wake), HANDOFF (a starving first
+ * waiter asks for the lock to be handed to it) and PICKUP (handed off: the
+ * new owner must pick it up). Lock is one acquire cmpxchg 0 -> current,
+ * unlock one release cmpxchg current -> 0; any flag sends either to the
+ * slow path in mutex.c (optimistic spinning behind a queue of spinners,
+ * then a FIFO wait list, hand-off against starvation).
+ *
+ * The wait list points into waiters' stacks and the spinner queue into
+ * the lock itself: a mutex must not move after init. Debug builds remember
+ * where it was initialised and report KP_REPORT_PINNED_MOVED (and refuse)
+ * when it is used elsewhere or after mutex_destroy(). Unlock by a task that
+ * does not own it is reported as KP_REPORT_LOCK_NOT_OWNER and refused, with
+ * or without lockdep: the owner word knows.
  */
 #ifndef KPRIM_SYNC_MUTEX_H
 #define KPRIM_SYNC_MUTEX_H
@@ -17,54 +25,124 @@
 
 #include "core/atomic.h"
 #include "core/task.h"
+#include "sync/lockdep.h"
+#include "sync/qspinlock.h"
+#include "sync/spinlock.h"
+
+#define MUTEX_FLAG_WAITERS	0x01UL
+#define MUTEX_FLAG_HANDOFF	0x02UL
+#define MUTEX_FLAG_PICKUP	0x04UL
+#define MUTEX_FLAGS		0x07UL
+
+struct mutex_waiter;
 
 struct mutex {
-	uint32_t state;
+	uintptr_t owner;			/* task | MUTEX_FLAG_* */
+	struct qspinlock osq;			/* the optimistic spinners' queue */
+	raw_spinlock_t wait_lock;
+	struct mutex_waiter *wait_first, *wait_last;	/* FIFO, under wait_lock */
+#ifdef KP_DEBUG
+	const struct mutex *magic;		/* itself, where it was initialised */
+#endif
+#ifdef KP_LOCKDEP
+	struct lockdep_map dep_map;
+#endif
 };
 
-enum { MUTEX_UNLOCKED, MUTEX_LOCKED, MUTEX_CONTENDED };
+#ifdef KP_LOCKDEP
+extern struct lock_class_key mutex_wait_lock_key;
+#define MUTEX_DEP_MAP_INIT(lockname)	.dep_map = STATIC_LOCKDEP_MAP_INIT(#lockname, NULL),
+#define MUTEX_WAIT_LOCK_INIT								\
+	{ .raw_lock = __ARCH_SPIN_LOCK_UNLOCKED,					\
+	  .dep_map = STATIC_LOCKDEP_MAP_INIT("&lock->wait_lock", &mutex_wait_lock_key) }
+#define mutex_acquire(l, try, ip)	lock_acquire(&(l)->dep_map, (try), (ip))
+#define mutex_release(l, ip)		lock_release(&(l)->dep_map, (ip))
+#else
+#define MUTEX_DEP_MAP_INIT(lockname)
+#define MUTEX_WAIT_LOCK_INIT		{ .raw_lock = __ARCH_SPIN_LOCK_UNLOCKED }
+#define mutex_acquire(l, try, ip)	((void)(l), (void)(try), (void)(ip), true)
+#define mutex_release(l, ip)		((void)(l), (void)(ip), true)
+#endif
 
-#define __MUTEX_INITIALIZER(name)	{ .state = MUTEX_UNLOCKED }
-#define DEFINE_MUTEX(name)		struct mutex name = __MUTEX_INITIALIZER(name)
+#ifdef KP_DEBUG
+#define MUTEX_MAGIC_INIT(lockname)	.magic = &(lockname),
+bool mutex_pinned_check(struct mutex *lock, void *ip);
+#else
+#define MUTEX_MAGIC_INIT(lockname)
+#define mutex_pinned_check(lock, ip)	((void)(lock), (void)(ip), true)
+#endif
+
+#define __MUTEX_INITIALIZER(lockname)						\
+	{ .owner = 0, .osq = __ARCH_SPIN_LOCK_UNLOCKED,				\
+	  .wait_lock = MUTEX_WAIT_LOCK_INIT, MUTEX_MAGIC_INIT(lockname)		\
+	  MUTEX_DEP_MAP_INIT(lockname) }
+#define DEFINE_MUTEX(mutexname)	struct mutex mutexname = __MUTEX_INITIALIZER(mutexname)
+
+void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *key);
+/* One lockdep class per call site. */
+#define mutex_init(mutex)							\
+	do {									\
+		static struct lock_class_key __key;				\
+		__mutex_init((mutex), #mutex, &__key);				\
+	} while (0)
 
 void mutex_lock_slowpath(struct mutex *lock);
-void mutex_unlock_slowpath(struct mutex *lock);
+void mutex_unlock_slowpath(struct mutex *lock, void *ip);
+bool __mutex_trylock_slow(struct mutex *lock);
+/* Destroying a locked mutex is reported (KP_REPORT_INVARIANT) and refused. */
+void mutex_destroy(struct mutex *lock);
 
-static inline void mutex_init(struct mutex *lock)
+static __always_inline struct kp_task *__mutex_owner(struct mutex *lock)
 {
-	kp_atomic_store(&lock->state, MUTEX_UNLOCKED, KP_RELAXED);
-}
-
-static inline void mutex_destroy(struct mutex *lock)
-{
-	(void)lock;
+	return (struct kp_task *)(kp_atomic_load(&lock->owner, KP_RELAXED) & ~MUTEX_FLAGS);
 }
 
 static inline bool mutex_is_locked(struct mutex *lock)
 {
-	return kp_atomic_load(&lock->state, KP_RELAXED) != MUTEX_UNLOCKED;
+	return __mutex_owner(lock) != NULL;
 }
 
-static inline bool mutex_trylock(struct mutex *lock)
+static __always_inline bool __mutex_trylock_fast(struct mutex *lock)
 {
-	return kp_atomic_cmpxchg(&lock->state, MUTEX_UNLOCKED, MUTEX_LOCKED,
-				 KP_ACQUIRE) == MUTEX_UNLOCKED;
+	uintptr_t zero = 0;
+
+	return kp_atomic_try_cmpxchg(&lock->owner, &zero, (uintptr_t)kp_current(), KP_ACQUIRE);
 }
 
-static inline void mutex_lock(struct mutex *lock)
+static __always_inline void __mutex_lock(struct mutex *lock, void *ip)
 {
 	might_sleep();
-	if (likely(mutex_trylock(lock)))
+	if (unlikely(!mutex_pinned_check(lock, ip) || !mutex_acquire(lock, false, ip)))
+		return;		/* reported: refused */
+	if (likely(__mutex_trylock_fast(lock)))
 		return;
 	mutex_lock_slowpath(lock);
 }
 
-static inline void mutex_unlock(struct mutex *lock)
+static __always_inline bool __mutex_trylock(struct mutex *lock, void *ip)
 {
-	if (likely(kp_atomic_cmpxchg(&lock->state, MUTEX_LOCKED, MUTEX_UNLOCKED,
-				     KP_RELEASE) == MUTEX_LOCKED))
-		return;
-	mutex_unlock_slowpath(lock);
+	if (unlikely(!mutex_pinned_check(lock, ip)))
+		return false;
+	if (likely(__mutex_trylock_fast(lock)) || __mutex_trylock_slow(lock)) {
+		(void)mutex_acquire(lock, true, ip);
+		return true;
+	}
+	return false;
 }
+
+static __always_inline void __mutex_unlock(struct mutex *lock, void *ip)
+{
+	uintptr_t curr = (uintptr_t)kp_current();
+
+	if (unlikely(!mutex_pinned_check(lock, ip) || !mutex_release(lock, ip)))
+		return;
+	if (likely(kp_atomic_try_cmpxchg(&lock->owner, &curr, 0, KP_RELEASE)))
+		return;
+	mutex_unlock_slowpath(lock, ip);
+}
+
+#define mutex_lock(lock)	__mutex_lock((lock), _THIS_IP_)
+#define mutex_trylock(lock)	__mutex_trylock((lock), _THIS_IP_)
+#define mutex_unlock(lock)	__mutex_unlock((lock), _THIS_IP_)
 
 #endif /* KPRIM_SYNC_MUTEX_H */

@@ -2,103 +2,129 @@
 /*
  * spinlock.h - raw_spinlock_t and spinlock_t.
  *
- * Interim design: a test-and-test-and-set byte lock. It has the kernel's
- * contract (holding it is atomic context: preemption is off, the irqsave
- * forms save and restore the simulated irq flag; spinlock_t is a raw
- * spinlock underneath as on a non-RT kernel, include/linux/spinlock.h) so
- * callers such as refcount_dec_and_lock() are written against the real API.
- * The queued spinlock of kernel/locking/qspinlock.c replaces the word and
- * the slow path in the locks issue; the API stays.
+ * include/linux/spinlock.h, spinlock_api_smp.h: a raw spinlock is the
+ * queued spinlock word (sync/qspinlock.h) plus lockdep's map. Taking it
+ * disables preemption, so holding it is atomic context (might_sleep()
+ * reports), and the irqsave forms save the simulated irq flag into the
+ * caller's variable and restore it. spinlock_t is a raw spinlock
+ * underneath, as on a non-PREEMPT_RT kernel.
+ *
+ * Lockdep is consulted before the word is touched; when it refuses (the
+ * task already holds this very lock) the lock call returns without it,
+ * and the matching unlock is then refused too: a recording report
+ * handler sees the report, not a hang.
  */
 #ifndef KPRIM_SYNC_SPINLOCK_H
 #define KPRIM_SYNC_SPINLOCK_H
 
-#include <stdint.h>
-
-#include "core/atomic.h"
 #include "core/task.h"
+#include "sync/lockdep.h"
+#include "sync/qspinlock.h"
 
 typedef struct raw_spinlock {
-	uint32_t locked;
+	struct qspinlock raw_lock;
+#ifdef KP_LOCKDEP
+	struct lockdep_map dep_map;
+#endif
 } raw_spinlock_t;
 
-#define __RAW_SPIN_LOCK_UNLOCKED(name)	{ .locked = 0 }
-#define DEFINE_RAW_SPINLOCK(name)	raw_spinlock_t name = __RAW_SPIN_LOCK_UNLOCKED(name)
+#ifdef KP_LOCKDEP
+#define SPIN_DEP_MAP_INIT(lockname)	.dep_map = STATIC_LOCKDEP_MAP_INIT(#lockname, NULL),
+#define spin_acquire(l, try, ip)	lock_acquire(&(l)->dep_map, (try), (ip))
+#define spin_release(l, ip)		lock_release(&(l)->dep_map, (ip))
+#else
+#define SPIN_DEP_MAP_INIT(lockname)
+#define spin_acquire(l, try, ip)	((void)(l), (void)(try), (void)(ip), true)
+#define spin_release(l, ip)		((void)(l), (void)(ip), true)
+#endif
 
-void raw_spin_lock_slowpath(raw_spinlock_t *lock);
+#define __RAW_SPIN_LOCK_UNLOCKED(lockname)					\
+	{ .raw_lock = __ARCH_SPIN_LOCK_UNLOCKED, SPIN_DEP_MAP_INIT(lockname) }
+#define DEFINE_RAW_SPINLOCK(x)	raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
 
-static inline void raw_spin_lock_init(raw_spinlock_t *lock)
+static inline void __raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
+					struct lock_class_key *key)
 {
-	kp_atomic_store(&lock->locked, 0, KP_RELAXED);
+	kp_atomic_store(&lock->raw_lock.val, 0, KP_RELAXED);
+#ifdef KP_LOCKDEP
+	lockdep_init_map(&lock->dep_map, name, key);
+#else
+	(void)name, (void)key;
+#endif
 }
 
-static inline bool raw_spin_trylock(raw_spinlock_t *lock)
+/* One lockdep class per call site, as the kernel's macro. */
+#define raw_spin_lock_init(lock)						\
+	do {									\
+		static struct lock_class_key __key;				\
+		__raw_spin_lock_init((lock), #lock, &__key);			\
+	} while (0)
+
+static __always_inline void __raw_spin_lock(raw_spinlock_t *lock, void *ip)
 {
 	preempt_disable();
-	if (likely(kp_atomic_load(&lock->locked, KP_RELAXED) == 0 &&
-		   kp_atomic_xchg(&lock->locked, 1, KP_ACQUIRE) == 0))
+	if (likely(spin_acquire(lock, false, ip)))
+		queued_spin_lock(&lock->raw_lock);
+}
+
+static __always_inline bool __raw_spin_trylock(raw_spinlock_t *lock, void *ip)
+{
+	preempt_disable();
+	if (likely(queued_spin_trylock(&lock->raw_lock))) {
+		(void)spin_acquire(lock, true, ip);
 		return true;
+	}
 	preempt_enable();
 	return false;
 }
 
-static inline void raw_spin_lock(raw_spinlock_t *lock)
+static __always_inline void __raw_spin_unlock(raw_spinlock_t *lock, void *ip)
 {
-	preempt_disable();
-	if (likely(kp_atomic_xchg(&lock->locked, 1, KP_ACQUIRE) == 0))
-		return;
-	raw_spin_lock_slowpath(lock);
-}
-
-static inline void raw_spin_unlock(raw_spinlock_t *lock)
-{
-	kp_atomic_store(&lock->locked, 0, KP_RELEASE);
+	if (likely(spin_release(lock, ip)))
+		queued_spin_unlock(&lock->raw_lock);
 	preempt_enable();
 }
 
+#define raw_spin_lock(lock)		__raw_spin_lock((lock), _THIS_IP_)
+#define raw_spin_trylock(lock)		__raw_spin_trylock((lock), _THIS_IP_)
+#define raw_spin_unlock(lock)		__raw_spin_unlock((lock), _THIS_IP_)
+
 static inline bool raw_spin_is_locked(raw_spinlock_t *lock)
 {
-	return kp_atomic_load(&lock->locked, KP_RELAXED) != 0;
+	return queued_spin_is_locked(&lock->raw_lock);
 }
 
-#define raw_spin_lock_irqsave(lock, flags)			\
+#define raw_spin_lock_irqsave(lock, flags)					\
 	do { local_irq_save(flags); raw_spin_lock(lock); } while (0)
-#define raw_spin_unlock_irqrestore(lock, flags)			\
+#define raw_spin_unlock_irqrestore(lock, flags)				\
 	do { raw_spin_unlock(lock); local_irq_restore(flags); } while (0)
+#define raw_spin_lock_irq(lock)							\
+	do { local_irq_disable(); raw_spin_lock(lock); } while (0)
+#define raw_spin_unlock_irq(lock)						\
+	do { raw_spin_unlock(lock); local_irq_enable(); } while (0)
 
 typedef struct spinlock {
 	raw_spinlock_t rlock;
 } spinlock_t;
 
-#define __SPIN_LOCK_UNLOCKED(name)	{ .rlock = __RAW_SPIN_LOCK_UNLOCKED(name) }
-#define DEFINE_SPINLOCK(name)		spinlock_t name = __SPIN_LOCK_UNLOCKED(name)
+#define __SPIN_LOCK_UNLOCKED(lockname)	{ .rlock = __RAW_SPIN_LOCK_UNLOCKED(lockname) }
+#define DEFINE_SPINLOCK(x)		spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
 
-static inline void spin_lock_init(spinlock_t *lock)
-{
-	raw_spin_lock_init(&lock->rlock);
-}
+#define spin_lock_init(lock)							\
+	do {									\
+		static struct lock_class_key __key;				\
+		__raw_spin_lock_init(&(lock)->rlock, #lock, &__key);		\
+	} while (0)
 
-static inline void spin_lock(spinlock_t *lock)
-{
-	raw_spin_lock(&lock->rlock);
-}
-
-static inline bool spin_trylock(spinlock_t *lock)
-{
-	return raw_spin_trylock(&lock->rlock);
-}
-
-static inline void spin_unlock(spinlock_t *lock)
-{
-	raw_spin_unlock(&lock->rlock);
-}
-
-static inline bool spin_is_locked(spinlock_t *lock)
-{
-	return raw_spin_is_locked(&lock->rlock);
-}
-
-#define spin_lock_irqsave(lock, flags)		raw_spin_lock_irqsave(&(lock)->rlock, flags)
+#define spin_lock(lock)			__raw_spin_lock(&(lock)->rlock, _THIS_IP_)
+#define spin_trylock(lock)		__raw_spin_trylock(&(lock)->rlock, _THIS_IP_)
+#define spin_unlock(lock)		__raw_spin_unlock(&(lock)->rlock, _THIS_IP_)
+#define spin_is_locked(lock)		raw_spin_is_locked(&(lock)->rlock)
+#define spin_lock_irqsave(lock, flags)	raw_spin_lock_irqsave(&(lock)->rlock, flags)
 #define spin_unlock_irqrestore(lock, flags)	raw_spin_unlock_irqrestore(&(lock)->rlock, flags)
+#define spin_lock_irq(lock)		raw_spin_lock_irq(&(lock)->rlock)
+#define spin_unlock_irq(lock)		raw_spin_unlock_irq(&(lock)->rlock)
+#define assert_spin_locked(lock)	lockdep_assert_held(&(lock)->rlock)
+#define assert_raw_spin_locked(lock)	lockdep_assert_held(lock)
 
 #endif /* KPRIM_SYNC_SPINLOCK_H */

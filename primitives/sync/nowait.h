@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nowait.h - NoWaitLock (rust/kernel/sync/nowait.rs): a lock that is only
+ * ever tried, never waited for, and that tells its owner on unlock whether
+ * anyone tried while it was held.
+ *
+ * One byte: LOCKED and CONTENDED. A try sets LOCKED; if it was set already
+ * the try sets CONTENDED|LOCKED, which takes the lock after all when the
+ * owner let go in between (CONTENDED then stays set: the spurious "yes" the
+ * original documents). Unlock swaps the byte to 0 and returns CONTENDED:
+ * false means no try failed while it was held, never wrongly.
+ */
+#ifndef KPRIM_SYNC_NOWAIT_H
+#define KPRIM_SYNC_NOWAIT_H
+
+#include <stdint.h>
+
+#include "core/atomic.h"
+#include "sync/lockdep.h"
+
+#define NOWAIT_LOCKED		1U
+#define NOWAIT_CONTENDED	2U
+
+struct nowait_lock {
+	uint8_t state;
+#ifdef KP_LOCKDEP
+	struct lockdep_map dep_map;
+#endif
+};
+
+#ifdef KP_LOCKDEP
+#define NOWAIT_LOCK_INIT(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
+#define nowait_acquire(l, ip)	lock_acquire(&(l)->dep_map, true, (ip))
+#define nowait_release(l, ip)	lock_release(&(l)->dep_map, (ip))
+#else
+#define NOWAIT_LOCK_INIT(name)	{ .state = 0 }
+#define nowait_acquire(l, ip)	((void)(l), (void)(ip), true)
+#define nowait_release(l, ip)	((void)(l), (void)(ip), true)
+#endif
+#define DEFINE_NOWAIT_LOCK(name)	struct nowait_lock name = NOWAIT_LOCK_INIT(name)
+
+static inline void __nowait_lock_init(struct nowait_lock *lock, const char *name,
+				      struct lock_class_key *key)
+{
+	kp_atomic_store(&lock->state, 0, KP_RELAXED);
+#ifdef KP_LOCKDEP
+	lockdep_init_map(&lock->dep_map, name, key);
+#else
+	(void)name, (void)key;
+#endif
+}
+
+#define nowait_lock_init(lock)							\
+	do {									\
+		static struct lock_class_key __key;				\
+		__nowait_lock_init((lock), #lock, &__key);			\
+	} while (0)
+
+static __always_inline bool __nowait_trylock(struct nowait_lock *lock, void *ip)
+{
+	if (kp_atomic_fetch_or(&lock->state, NOWAIT_LOCKED, KP_ACQUIRE) & NOWAIT_LOCKED &&
+	    kp_atomic_fetch_or(&lock->state, NOWAIT_CONTENDED | NOWAIT_LOCKED, KP_RELAXED) &
+	    NOWAIT_LOCKED)
+		return false;
+	/* Got it (the second or may have, if the owner let go in between). */
+	smp_acquire_after_rmw(&lock->state);
+	(void)nowait_acquire(lock, ip);
+	return true;
+}
+
+/* True if some try failed while the lock was held (or, rarely, spuriously). */
+static __always_inline bool __nowait_unlock(struct nowait_lock *lock, void *ip)
+{
+	if (unlikely(!nowait_release(lock, ip)))
+		return false;
+	return kp_atomic_xchg(&lock->state, 0, KP_RELEASE) & NOWAIT_CONTENDED;
+}
+
+#define nowait_trylock(lock)	__nowait_trylock((lock), _THIS_IP_)
+#define nowait_unlock(lock)	__nowait_unlock((lock), _THIS_IP_)
+
+static inline bool nowait_is_locked(struct nowait_lock *lock)
+{
+	return kp_atomic_load(&lock->state, KP_RELAXED) & NOWAIT_LOCKED;
+}
+
+#endif /* KPRIM_SYNC_NOWAIT_H */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qspinlock.h - the queued spinlock word, below raw_spinlock_t.
+ *
+ * kernel/locking/qspinlock.c, include/asm-generic/qspinlock_types.h: one
+ * 32-bit word, bits 0-7 the locked byte, bits 8-15 the pending byte (only
+ * bit 8 used), bits 16-17 the nesting index and bits 18-31 the task id + 1
+ * of the MCS tail. Uncontended: one cmpxchg 0 -> locked, and a byte store
+ * to unlock. The second contender sets pending and spins on the word; any
+ * later one queues on its own MCS node (struct kp_mcs_node in its task,
+ * one per nesting level) and spins on that node only, so a crowd of waiters
+ * costs the lock word nothing. Past KP_MCS_NODES nested contended locks a
+ * task spins on trylock instead, as newer kernels do.
+ *
+ * This layer knows nothing of preemption or lockdep: raw_spinlock_t adds
+ * those, and lockdep's own graph lock uses this one bare.
+ */
+#ifndef KPRIM_SYNC_QSPINLOCK_H
+#define KPRIM_SYNC_QSPINLOCK_H
+
+#include <stdint.h>
+
+#include "core/atomic.h"
+
+struct qspinlock {
+	union {
+		uint32_t val;
+		struct {
+			uint8_t locked;
+			uint8_t pending;
+		};
+		struct {
+			uint16_t locked_pending;
+			uint16_t tail;
+		};
+	};
+};
+
+#define _Q_LOCKED_VAL		1U
+#define _Q_LOCKED_MASK		0xffU
+#define _Q_PENDING_VAL		(1U << 8)
+#define _Q_PENDING_MASK		(0xffU << 8)
+#define _Q_LOCKED_PENDING_MASK	(_Q_LOCKED_MASK | _Q_PENDING_MASK)
+#define _Q_TAIL_IDX_OFFSET	16
+#define _Q_TAIL_IDX_MASK	(3U << _Q_TAIL_IDX_OFFSET)
+#define _Q_TAIL_TASK_OFFSET	18
+#define _Q_TAIL_MASK		(~_Q_LOCKED_PENDING_MASK)
+
+#define __ARCH_SPIN_LOCK_UNLOCKED	{ { .val = 0 } }
+
+void queued_spin_lock_slowpath(struct qspinlock *lock, uint32_t val);
+
+static __always_inline bool queued_spin_trylock(struct qspinlock *lock)
+{
+	uint32_t val = kp_atomic_load(&lock->val, KP_RELAXED);
+
+	return !val && kp_atomic_try_cmpxchg(&lock->val, &val, _Q_LOCKED_VAL, KP_ACQUIRE);
+}
+
+static __always_inline void queued_spin_lock(struct qspinlock *lock)
+{
+	uint32_t val = 0;
+
+	if (likely(kp_atomic_try_cmpxchg(&lock->val, &val, _Q_LOCKED_VAL, KP_ACQUIRE)))
+		return;
+	queued_spin_lock_slowpath(lock, val);
+}
+
+static __always_inline void queued_spin_unlock(struct qspinlock *lock)
+{
+	kp_atomic_store(&lock->locked, 0, KP_RELEASE);
+}
+
+static __always_inline bool queued_spin_is_locked(struct qspinlock *lock)
+{
+	return kp_atomic_load(&lock->val, KP_RELAXED) != 0;
+}
+
+#endif /* KPRIM_SYNC_QSPINLOCK_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smutex.h - the simple mutex of Rust-for-Linux (rust/kernel/sync/smutex.rs,
+ * the `rust` branch).
+ *
+ * Two words. The first is atomic: a stack of waiting tasks, each a node on
+ * its own stack, with a LOCKED bit in bit 0. The second is a FIFO queue of
+ * waiters that only the lock owner touches. Lock sets LOCKED; a locker that
+ * finds it set pushes its node (only while LOCKED is still set) and sleeps
+ * until completed, then tries again from the start: no hand-off, barging
+ * allowed. Unlock pops the queue's head, clears LOCKED and completes it;
+ * with an empty queue it clears LOCKED if no one waits, or else takes the
+ * whole stack (keeping LOCKED), reverses it into the queue and goes again.
+ * Nothing points into the lock while it is unlocked, so it may be moved
+ * then, and it is statically initialisable (SMUTEX_INIT).
+ */
+#ifndef KPRIM_SYNC_SMUTEX_H
+#define KPRIM_SYNC_SMUTEX_H
+
+#include <stdint.h>
+
+#include "core/atomic.h"
+#include "core/task.h"
+#include "sync/lockdep.h"
+
+#define SMUTEX_LOCKED	1UL
+
+struct smutex_waiter;
+
+struct smutex {
+	uintptr_t waiter_stack;			/* struct smutex_waiter * | SMUTEX_LOCKED */
+	struct smutex_waiter *waiter_queue;	/* the owner's */
+#ifdef KP_LOCKDEP
+	struct lockdep_map dep_map;
+#endif
+};
+
+#ifdef KP_LOCKDEP
+#define SMUTEX_INIT(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
+#define smutex_acquire(l, try, ip)	lock_acquire(&(l)->dep_map, (try), (ip))
+#define smutex_release(l, ip)		lock_release(&(l)->dep_map, (ip))
+#else
+#define SMUTEX_INIT(name)	{ .waiter_stack = 0 }
+#define smutex_acquire(l, try, ip)	((void)(l), (void)(try), (void)(ip), true)
+#define smutex_release(l, ip)		((void)(l), (void)(ip), true)
+#endif
+#define DEFINE_SMUTEX(name)	struct smutex name = SMUTEX_INIT(name)
+
+void __smutex_init(struct smutex *lock, const char *name, struct lock_class_key *key);
+#define smutex_init(lock)							\
+	do {									\
+		static struct lock_class_key __key;				\
+		__smutex_init((lock), #lock, &__key);				\
+	} while (0)
+
+void smutex_lock_slowpath(struct smutex *lock);
+void smutex_unlock_slowpath(struct smutex *lock);
+
+static __always_inline bool smutex_trylock_raw(struct smutex *lock)
+{
+	return !(kp_atomic_fetch_or(&lock->waiter_stack, SMUTEX_LOCKED, KP_ACQUIRE) &
+		 SMUTEX_LOCKED);
+}
+
+static __always_inline void __smutex_lock(struct smutex *lock, void *ip)
+{
+	might_sleep();
+	if (unlikely(!smutex_acquire(lock, false, ip)))
+		return;
+	if (likely(smutex_trylock_raw(lock)))
+		return;
+	smutex_lock_slowpath(lock);
+}
+
+static __always_inline bool __smutex_trylock(struct smutex *lock, void *ip)
+{
+	if (!smutex_trylock_raw(lock))
+		return false;
+	(void)smutex_acquire(lock, true, ip);
+	return true;
+}
+
+static __always_inline void __smutex_unlock(struct smutex *lock, void *ip)
+{
+	uintptr_t locked = SMUTEX_LOCKED;
+
+	if (unlikely(!smutex_release(lock, ip)))
+		return;
+	if (likely(!lock->waiter_queue &&
+		   kp_atomic_try_cmpxchg(&lock->waiter_stack, &locked, 0, KP_RELEASE)))
+		return;
+	smutex_unlock_slowpath(lock);
+}
+
+#define smutex_lock(lock)	__smutex_lock((lock), _THIS_IP_)
+#define smutex_trylock(lock)	__smutex_trylock((lock), _THIS_IP_)
+#define smutex_unlock(lock)	__smutex_unlock((lock), _THIS_IP_)
+
+static inline bool smutex_is_locked(struct smutex *lock)
+{
+	return kp_atomic_load(&lock->waiter_stack, KP_RELAXED) & SMUTEX_LOCKED;
+}
+
+#endif /* KPRIM_SYNC_SMUTEX_H */
