@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kp_test.h"
@@ -26,7 +27,18 @@ int kp_test_setup(void **state)
 	kp_report_reset();
 	kp_test_last_msg[0] = '\0';
 	kp_test_last_caller = NULL;
+#ifdef KP_LOCKDEP
+	lockdep_reset();	/* each test starts with no classes and no dependencies */
+#endif
 	return 0;
+}
+
+double kp_test_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int kp_test_teardown(void **state)

@@ -7,6 +7,7 @@
 #ifndef KPRIM_TESTS_KP_TEST_H
 #define KPRIM_TESTS_KP_TEST_H
 
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +40,22 @@ void kp_test_assert_no_reports(const char *file, int line);
  * (NUL-terminated, cut at len). Returns the wait status.
  */
 int kp_test_in_child(void (*fn)(void), char *out, size_t len);
+
+/* Seconds on the monotonic clock. */
+double kp_test_now(void);
+
+/*
+ * Wait until cond holds (another thread's progress), yielding; fail the
+ * test after 10 s. For ordering tests, never for timing.
+ */
+#define wait_until(cond)							\
+	do {									\
+		double __deadline = kp_test_now() + 10.0;			\
+		while (!(cond)) {						\
+			assert_true(kp_test_now() < __deadline);		\
+			sched_yield();						\
+		}								\
+	} while (0)
 
 /* A test case with the recording handler around it. */
 #define kp_unit_test(f)	cmocka_unit_test_setup_teardown(f, kp_test_setup, kp_test_teardown)

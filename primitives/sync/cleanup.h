@@ -64,7 +64,7 @@
 	}
 
 #define CLASS(_name, var)							\
-	class_##_name##_t var __attribute__((cleanup(class_##_name##_destructor))) = \
+	class_##_name##_t var __attribute__((cleanup(class_##_name##_destructor), unused)) = \
 		class_##_name##_constructor
 
 #define guard(_name)	CLASS(_name, __UNIQUE_ID(guard))

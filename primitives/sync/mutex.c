@@ -13,7 +13,10 @@
  * lock, and the unlocker writes "first waiter | PICKUP" instead of 0.
  *
  * "Owner running" is the owner not sleeping in a futex (struct kp_task's
- * blocked flag): user space cannot see whether a thread is on a CPU.
+ * blocked flag): user space cannot see whether a thread is on a CPU. The
+ * kernel reads the owner's task_struct under RCU; here the owner's task is
+ * thread-local storage, which outlives the thread only while glibc caches
+ * its stack, so a task must not end holding a mutex (lockdep reports it).
  * The unlocker wakes the first waiter while still holding wait_lock: the
  * waiter can only leave the list, and its stack frame, under that lock.
  */
@@ -104,7 +107,7 @@ static struct kp_task *trylock_common(struct mutex *lock, bool handoff)
 		} else {
 			task = curr;
 		}
-		if (kp_atomic_try_cmpxchg(&lock->owner, &owner, task | flags, KP_ACQUIRE)) {
+		if (kp_atomic_try_cmpxchg(&lock->owner, &owner, task | flags, KP_ACQ_REL)) {
 			if (task == curr)
 				return NULL;
 			break;

@@ -94,7 +94,7 @@ void mutex_destroy(struct mutex *lock);
 
 static __always_inline struct kp_task *__mutex_owner(struct mutex *lock)
 {
-	return (struct kp_task *)(kp_atomic_load(&lock->owner, KP_RELAXED) & ~MUTEX_FLAGS);
+	return (struct kp_task *)(kp_atomic_load(&lock->owner, KP_ACQUIRE) & ~MUTEX_FLAGS);
 }
 
 static inline bool mutex_is_locked(struct mutex *lock)
@@ -106,7 +106,8 @@ static __always_inline bool __mutex_trylock_fast(struct mutex *lock)
 {
 	uintptr_t zero = 0;
 
-	return kp_atomic_try_cmpxchg(&lock->owner, &zero, (uintptr_t)kp_current(), KP_ACQUIRE);
+	/* acq_rel: the new owner's task is published to spinners that look at it */
+	return kp_atomic_try_cmpxchg(&lock->owner, &zero, (uintptr_t)kp_current(), KP_ACQ_REL);
 }
 
 static __always_inline void __mutex_lock(struct mutex *lock, void *ip)

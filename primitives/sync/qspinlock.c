@@ -20,11 +20,30 @@
  * before its successor can link to it, and the MCS baton is a release
  * store matched by the successor's acquire spin.
  */
+#include <sched.h>
+
 #include "core/task.h"
 #include "sync/qspinlock.h"
 
 /* Spins to wait out a pending -> locked hand-over before queueing (kernel: 1). */
 #define PENDING_LOOPS	512
+/* Spins before a waiter gives its CPU away (qspinlock_paravirt.h: SPIN_THRESHOLD). */
+#define SPIN_THRESHOLD	256
+
+/*
+ * A kernel spinner owns its CPU; a thread does not. When the holder or a
+ * queue predecessor has been preempted, a fair queue waits for it to be
+ * scheduled again, one time slice per baton, unless waiters step aside:
+ * like the paravirt spinlock's pv_wait(), a waiter that has spun
+ * SPIN_THRESHOLD rounds yields its CPU, then spins again.
+ */
+static inline void spin_relax(unsigned int *spins)
+{
+	if (++*spins % SPIN_THRESHOLD)
+		cpu_relax();
+	else
+		sched_yield();
+}
 
 static inline uint32_t encode_tail(unsigned int id, unsigned int idx)
 {
@@ -52,33 +71,34 @@ static inline uint32_t xchg_tail(struct qspinlock *lock, uint32_t tail)
 static void queue_and_lock(struct qspinlock *lock, struct kp_mcs_node *node, uint32_t tail)
 {
 	struct kp_mcs_node *next = NULL;
+	unsigned int spins = 0;
 	uint32_t old, val;
 
 	old = xchg_tail(lock, tail);
 	if (old & _Q_TAIL_MASK) {
 		kp_atomic_store(&decode_tail(old)->next, node, KP_RELEASE);
 		while (!kp_atomic_load(&node->locked, KP_ACQUIRE))
-			cpu_relax();
+			spin_relax(&spins);
 		next = kp_atomic_load(&node->next, KP_ACQUIRE);
 	}
 
 	/* Head of the queue: the owner and a pending waiter go first. */
 	while ((val = kp_atomic_load(&lock->val, KP_ACQUIRE)) & _Q_LOCKED_PENDING_MASK)
-		cpu_relax();
+		spin_relax(&spins);
 	/* Last in the queue: take the lock and empty the tail in one go. */
 	if ((val & _Q_TAIL_MASK) == tail &&
 	    kp_atomic_try_cmpxchg(&lock->val, &val, _Q_LOCKED_VAL, KP_RELAXED))
 		return;
 	kp_atomic_store(&lock->locked, _Q_LOCKED_VAL, KP_RELAXED);
-	while (!next)
-		next = kp_atomic_load(&node->next, KP_ACQUIRE);
+	while (!next && !(next = kp_atomic_load(&node->next, KP_ACQUIRE)))
+		spin_relax(&spins);
 	kp_atomic_store(&next->locked, 1, KP_RELEASE);
 }
 
 void queued_spin_lock_slowpath(struct qspinlock *lock, uint32_t val)
 {
 	struct kp_task *task = kp_current();
-	unsigned int id, idx;
+	unsigned int id, idx, spins = 0;
 
 	if (val == _Q_PENDING_VAL)
 		for (int i = 0; i < PENDING_LOOPS &&
@@ -91,7 +111,7 @@ void queued_spin_lock_slowpath(struct qspinlock *lock, uint32_t val)
 		if (!(val & ~_Q_LOCKED_MASK)) {
 			if (val & _Q_LOCKED_MASK)
 				while (kp_atomic_load(&lock->locked, KP_ACQUIRE))
-					cpu_relax();
+					spin_relax(&spins);
 			kp_atomic_store(&lock->locked_pending, _Q_LOCKED_VAL, KP_RELAXED);
 			return;
 		}
@@ -105,7 +125,7 @@ void queued_spin_lock_slowpath(struct qspinlock *lock, uint32_t val)
 	if (unlikely(idx >= KP_MCS_NODES || !id)) {
 		/* Out of nodes (or task ids): spin on the word, as newer kernels do. */
 		while (!queued_spin_trylock(lock))
-			cpu_relax();
+			spin_relax(&spins);
 	} else {
 		struct kp_mcs_node *node = &task->mcs[idx];
 

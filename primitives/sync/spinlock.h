@@ -12,7 +12,8 @@
  * Lockdep is consulted before the word is touched; when it refuses (the
  * task already holds this very lock) the lock call returns without it,
  * and the matching unlock is then refused too: a recording report
- * handler sees the report, not a hang.
+ * handler sees the report, not a hang. Refused calls leave the preempt
+ * count as it was.
  */
 #ifndef KPRIM_SYNC_SPINLOCK_H
 #define KPRIM_SYNC_SPINLOCK_H
@@ -65,6 +66,8 @@ static __always_inline void __raw_spin_lock(raw_spinlock_t *lock, void *ip)
 	preempt_disable();
 	if (likely(spin_acquire(lock, false, ip)))
 		queued_spin_lock(&lock->raw_lock);
+	else
+		preempt_enable();	/* refused: no trace left */
 }
 
 static __always_inline bool __raw_spin_trylock(raw_spinlock_t *lock, void *ip)
@@ -80,8 +83,9 @@ static __always_inline bool __raw_spin_trylock(raw_spinlock_t *lock, void *ip)
 
 static __always_inline void __raw_spin_unlock(raw_spinlock_t *lock, void *ip)
 {
-	if (likely(spin_release(lock, ip)))
-		queued_spin_unlock(&lock->raw_lock);
+	if (unlikely(!spin_release(lock, ip)))
+		return;		/* refused: not held by this task */
+	queued_spin_unlock(&lock->raw_lock);
 	preempt_enable();
 }
 
