@@ -110,7 +110,7 @@ static void bind_hook(int thread_index, int threads)
 {
 	(void)threads;
 	if (binding_effective && kp_bind_thread(&kp_bench.topo, &kp_bench.placement,
-						thread_index) < 0)
+						thread_index % kp_bench.max_threads) < 0)
 		atomic_fetch_add(&bind_failures, 1);
 }
 
@@ -236,6 +236,13 @@ kpb_bench *kp_bench_contended(kpb_bench *b)
 	for (n = 1; n < kp_bench.max_threads; n *= 2)
 		kpb_threads(b, n);
 	return kpb_use_real_time(kpb_threads(b, kp_bench.max_threads));
+}
+
+kpb_bench *kp_bench_oversubscribed(kpb_bench *b)
+{
+	int n = 2 * kp_bench.max_threads;
+
+	return kpb_use_real_time(kpb_threads(b, n < KP_TOPO_MAX_THREADS ? n : KP_TOPO_MAX_THREADS));
 }
 
 /* ---- main ----------------------------------------------------------------- */

@@ -35,5 +35,10 @@ void kp_bench_free_shared(void *p, size_t len);
 
 /* A contended benchmark: 1, 2, 4 .. max_threads threads, wall-clock time. */
 kpb_bench *kp_bench_contended(kpb_bench *b);
+/*
+ * One more run with twice max_threads threads (at most KP_TOPO_MAX_THREADS):
+ * oversubscribed, thread i bound where thread i % max_threads is.
+ */
+kpb_bench *kp_bench_oversubscribed(kpb_bench *b);
 
 #endif /* KPRIM_BENCH_HARNESS_H */

@@ -38,7 +38,13 @@ SYSTEM_PYTHON = "/usr/bin/python3"   # compare.py needs Debian's scipy
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CSV_FIELDS = ["suite", "op", "impl", "arg", "placement", "mem", "threads", "real_ns_median",
               "real_ns_stddev", "real_cv", "mops_median", "mops_stddev", "ns_per_item",
-              "repetitions", "job"]
+              "repetitions", "job", "counters"]
+OPTIONAL_FIELDS = ("arg", "counters")   # may be empty; counters may be missing (older runs)
+# Keys of a Google Benchmark result that are not user counters.
+GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type",
+           "repetitions", "repetition_index", "threads", "iterations", "real_time", "cpu_time",
+           "time_unit", "items_per_second", "bytes_per_second", "label", "error_occurred",
+           "error_message", "aggregate_name", "aggregate_unit"}
 
 # The default sweep: (job, binary, benchmark filter, placement).
 JOBS = [
@@ -49,10 +55,16 @@ JOBS = [
     ("alloc", "bench_alloc", "^alloc/", "compact"),
     ("alloc_mt-compact", "bench_alloc", "^alloc_mt/", "compact"),
     ("alloc_mt-scatter", "bench_alloc", "^alloc_mt/", "scatter"),
+    ("locks", "bench_locks", "^locks/", "compact"),
+    ("locks_mt-compact", "bench_locks", "^locks_mt/", "compact"),
+    ("locks_mt-scatter", "bench_locks", "^locks_mt/", "scatter"),
 ]
 
 # kprim's allocators and the four peers install-deps.sh provides.
 ALLOC_IMPLS = ["kmalloc", "kvmalloc", "glibc", "jemalloc", "mimalloc", "tcmalloc"]
+# kprim's locks, the floor and the pthread and Concurrency Kit peers.
+LOCK_IMPLS = ["floor", "raw_spinlock", "mutex", "smutex", "nowait", "pthread_mutex",
+              "pthread_adaptive", "pthread_spin", "ck_fas", "ck_ticket", "ck_mcs"]
 
 # What each binary must offer (the smoke test checks every one ran).
 EXPECTED = {
@@ -70,6 +82,9 @@ EXPECTED = {
                    + ["alloc/cache_bulk/kprim", "alloc/cache_loop/kprim",
                       "alloc/pressure/gfp_atomic", "alloc/pressure/gfp_kernel"]
                    + [f"alloc_mt/remote/{impl}" for impl in ALLOC_IMPLS],
+    "bench_locks": [f"locks/uncontended/{impl}" for impl in LOCK_IMPLS]
+                   + [f"locks_mt/{op}/{impl}" for op in ("contended", "trylock")
+                      for impl in LOCK_IMPLS],
 }
 
 
@@ -323,12 +338,31 @@ UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
 def split_name(run_name):
-    """suite/op/impl[/arg][/threads:N][/real_time] -> (suite, op, impl, arg)."""
+    """suite/op/impl[/arg[/arg2..]][/threads:N][/real_time] -> (suite, op, impl, arg).
+
+    Several numeric arguments come back joined by "-" ("50-200")."""
     parts = run_name.split("/")
     if len(parts) < 3:
         return None
-    arg = parts[3] if len(parts) > 3 and parts[3].isdigit() else ""
-    return parts[0], parts[1], parts[2], arg
+    args = []
+    for p in parts[3:]:
+        if not p.isdigit():
+            break
+        args.append(p)
+    return parts[0], parts[1], parts[2], "-".join(args)
+
+
+def format_counters(counters):
+    return ";".join(f"{k}={v:.6g}" for k, v in sorted(counters.items()))
+
+
+def parse_counters(text):
+    out = {}
+    for item in (text or "").split(";"):
+        if "=" in item:
+            k, v = item.split("=", 1)
+            out[k] = float(v)
+    return out
 
 
 def rows_from_json(data, job):
@@ -343,12 +377,15 @@ def rows_from_json(data, job):
         if not parsed:
             continue
         g = groups.setdefault(name, {"parsed": parsed, "threads": b.get("threads", 1),
-                                     "iterations": [], "agg": {}})
+                                     "iterations": [], "agg": {}, "counters": {}})
         scale = UNIT_NS.get(b.get("time_unit", "ns"), 1.0)
         if b.get("run_type") == "aggregate":
             g["agg"][b.get("aggregate_name")] = b
         else:
             g["iterations"].append((b["real_time"] * scale, b.get("items_per_second", 0.0)))
+            for k, v in b.items():
+                if k not in GB_KEYS and isinstance(v, (int, float)):
+                    g["counters"].setdefault(k, []).append(float(v))
     rows = []
     for name, g in groups.items():
         suite, op, impl, arg = g["parsed"]
@@ -380,7 +417,10 @@ def rows_from_json(data, job):
             "mops_stddev": f"{statistics.stdev(rates) if len(rates) > 1 else 0.0:.4g}",
             # per item where the benchmark counts items (per push, per object), else per run
             "ns_per_item": f"{1e3 / mops if mops > 0 and g['threads'] == 1 else median:.4g}",
-            "repetitions": len(times), "job": job})
+            "repetitions": len(times), "job": job,
+            # user counters (fairness, latency percentiles), medians over the repetitions
+            "counters": format_counters({k: statistics.median(v)
+                                         for k, v in g["counters"].items()})})
     return rows
 
 
@@ -410,8 +450,10 @@ def read_csvs(d):
             with open(path, newline="") as f:
                 rows = list(csv.DictReader(f))
             for r in rows:
-                if any(k not in r or (r[k] in (None, "") and k != "arg") for k in CSV_FIELDS):
+                if any((k not in r and k != "counters") or
+                       (r.get(k) in (None, "") and k not in OPTIONAL_FIELDS) for k in CSV_FIELDS):
                     raise ValueError("missing fields")
+                r["counters"] = parse_counters(r.get("counters"))
                 for k in ("real_ns_median", "real_ns_stddev", "real_cv", "mops_median",
                           "mops_stddev", "ns_per_item"):
                     r[k] = float(r[k])
@@ -515,25 +557,70 @@ def plot_sizes(suite, rows, outdir):
     return made
 
 
+def scaling_groups(rows):
+    """(op, arg) -> {impl-placement: rows sorted by threads}."""
+    groups = {}
+    for r in rows:
+        key = (r["op"], r["arg"])
+        groups.setdefault(key, {}).setdefault(f"{r['impl']}-{r['placement']}", []).append(r)
+    for series in groups.values():
+        for rs in series.values():
+            rs.sort(key=lambda r: r["threads"])
+    return {k: groups[k] for k in sorted(groups)}
+
+
 def plot_scaling(suite, rows, outdir):
+    """Throughput against threads; where the runs count fairness, Jain's index too."""
     made = []
-    for op in ordered(r["op"] for r in rows):
-        series = {}
-        for r in rows:
-            if r["op"] == op:
-                series.setdefault(f"{r['impl']}-{r['placement']}", []).append(r)
+    for (op, arg), series in scaling_groups(rows).items():
         if max(len(v) for v in series.values()) < 2 and len(series) < 2:
             continue
-        blocks = []
+        tag = f"{suite}_{op}" + (f"_{arg}" if arg else "")
+        what = f"{suite} {op}" + (f" ({arg})" if arg else "")
+        plots = [("scaling", "Mops/s, all threads (median; bar: stddev)",
+                  lambda r: f"{r['mops_median']} {r['mops_stddev']}", "throughput vs threads")]
+        if all("jain" in r["counters"] for rs in series.values() for r in rs):
+            plots.append(("fairness", "Jain fairness index (1 = equal shares)",
+                          lambda r: f"{r['counters']['jain']} 0", "fairness vs threads"))
+        for kind, ylabel, value, title in plots:
+            blocks = ["\n".join(f"{r['threads']} {value(r)}" for r in rs)
+                      for rs in series.values()]
+            dat = os.path.join(outdir, f"{tag}_{kind}.dat")
+            atomic_write(dat, "\n\n\n".join(blocks) + "\n")
+            made += gnuplot("scaling.gp", os.path.join(outdir, f"{tag}_{kind}"),
+                            {"datafile": dat, "titles": " ".join(series), "ylab": ylabel,
+                             "plottitle": f"{what}: {title}"})
+    return made
+
+
+def plot_latency(suite, rows, outdir):
+    """Wait and hand-off percentiles per lock, at the most threads short of oversubscribed."""
+    made = []
+    for (op, arg), series in scaling_groups(rows).items():
+        picked = []
         for key, rs in series.items():
-            rs.sort(key=lambda r: r["threads"])
-            blocks.append("\n".join(f"{r['threads']} {r['mops_median']} {r['mops_stddev']}"
-                                    for r in rs))
-        dat = os.path.join(outdir, f"{suite}_{op}_scaling.dat")
-        atomic_write(dat, "\n\n\n".join(blocks) + "\n")
-        made += gnuplot("scaling.gp", os.path.join(outdir, f"{suite}_{op}_scaling"),
-                        {"datafile": dat, "titles": " ".join(series),
-                         "plottitle": f"{suite} {op}: throughput vs threads"})
+            have = [r for r in rs if "wait_p50_ns" in r["counters"]]
+            if have:
+                top = max(r["threads"] for r in have)
+                fit = [r for r in have if r["threads"] <= max(1, top // 2)] or have
+                picked.append((key, max(fit, key=lambda r: r["threads"])))
+        if not picked:
+            continue
+        cols = ["wait_p50_ns", "wait_p99_ns", "wait_max_ns", "handoff_p50_ns",
+                "handoff_p99_ns", "handoff_max_ns"]
+        lines = ["lock " + " ".join(cols)]
+        for key, r in picked:
+            lines.append(f"{key}@{r['threads']} " +
+                         " ".join(f"{max(r['counters'].get(c, float('nan')), 1):.6g}"
+                                  for c in cols))
+        tag = f"{suite}_{op}" + (f"_{arg}" if arg else "")
+        dat = os.path.join(outdir, f"{tag}_latency.dat")
+        atomic_write(dat, "\n".join(lines) + "\n")
+        made += gnuplot("bars.gp", os.path.join(outdir, f"{tag}_latency"),
+                        {"datafile": dat, "ncols": len(cols), "ylab": "ns (log)",
+                         "width": max(900, 90 * len(picked)),
+                         "plottitle": f"{suite} {op}" + (f" ({arg})" if arg else "") +
+                         ": wait and hand-off latency percentiles"})
     return made
 
 
@@ -547,6 +634,7 @@ def cmd_plots(args):
     for suite, rows in suites.items():
         if any(r["threads"] > 1 for r in rows) or suite.endswith("_mt"):
             made += plot_scaling(suite, rows, outdir)
+            made += plot_latency(suite, rows, outdir)
         else:
             made += plot_ops(suite, rows, outdir)
             made += plot_sizes(suite, rows, outdir)
@@ -681,8 +769,31 @@ def cmd_headline(args):
             what = f"remote free, {r_k['threads']} threads {r_k['placement']}: kmalloc / mimalloc"
             value = f"{k:.1f} / {m:.1f} Mops/s"
             print(f"  {what:46} {value:>22}  >= 1.0x ({k / m:.2f}x)")
+    if "locks" in suites:
+        pm = med("locks", "uncontended", "pthread_mutex")
+        ratio_line("raw_spin_lock+unlock / floor (xchg + store)",
+                   med("locks", "uncontended", "raw_spinlock"), med("locks", "uncontended", "floor"),
+                   "floor", "<= 1.1x")
+        ratio_line("mutex lock+unlock / pthread_mutex", med("locks", "uncontended", "mutex"),
+                   pm, "pthread_mutex", "<= 0.75x")
+        ratio_line("smutex lock+unlock / pthread_mutex", med("locks", "uncontended", "smutex"),
+                   pm, "pthread_mutex", "<= 0.75x")
+    for r_k in (r for r in suites.get("locks_mt", []) if r["op"] == "contended"
+                and r["arg"] == "0-0" and r["impl"] in ("raw_spinlock", "mutex")):
+        peer = "pthread_spin" if r_k["impl"] == "raw_spinlock" else "pthread_adaptive"
+        r_p = next((r for r in suites["locks_mt"] if r["op"] == "contended" and
+                    r["arg"] == "0-0" and r["impl"] == peer and r["threads"] == r_k["threads"]
+                    and r["placement"] == r_k["placement"]), None)
+        if r_p and r_p["mops_median"] and r_k["threads"] > 1:
+            k, p = r_k["mops_median"], r_p["mops_median"]
+            jain = r_k["counters"].get("jain")
+            what = f"{r_k['impl']} contended, {r_k['threads']} thr {r_k['placement']} / {peer}"
+            value = f"{k:.1f} / {p:.1f} Mops/s"
+            target = ">= 1.0x" + (", Jain >= 0.95" if peer == "pthread_spin" else "")
+            print(f"  {what:46} {value:>22}  {target} ({k / p:.2f}x"
+                  + (f", Jain {jain:.3f})" if jain is not None else ")"))
     for suite in sorted(suites):
-        if suite.endswith("_mt") and suite != "alloc_mt":
+        if suite.endswith("_mt") and suite not in ("alloc_mt", "locks_mt"):
             for impl in ("kprim", "c11"):
                 top = max((r for r in suites[suite] if r["op"] == "pair" and r["impl"] == impl),
                           key=lambda r: r["threads"], default=None)

@@ -55,6 +55,16 @@
 #define KP_CALLER		__builtin_return_address(0)
 /* The address of the code here (the kernel's _THIS_IP_): inline lock calls name their user. */
 #define _THIS_IP_		({ __label__ __here; __here: (void *)&&__here; })
+/*
+ * Where an inline lock call is, for lockdep and debug reports; NULL in
+ * release builds, where taking a label's address would cost the fast
+ * paths optimisations (GCC stops turning a fetch_or bit test into bts).
+ */
+#ifdef KP_DEBUG
+#define KP_LOCK_IP		_THIS_IP_
+#else
+#define KP_LOCK_IP		NULL
+#endif
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))

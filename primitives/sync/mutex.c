@@ -261,7 +261,8 @@ void mutex_unlock_slowpath(struct mutex *lock, void *ip)
 
 	for (;;) {
 		if ((owner & ~MUTEX_FLAGS) != curr || (owner & MUTEX_FLAG_PICKUP)) {
-			report_not_owner(lock, (struct kp_task *)(owner & ~MUTEX_FLAGS), ip);
+			report_not_owner(lock, (struct kp_task *)(owner & ~MUTEX_FLAGS),
+					 ip ? ip : KP_CALLER);
 			return;
 		}
 		if (owner & MUTEX_FLAG_HANDOFF)

@@ -142,8 +142,8 @@ static __always_inline void __mutex_unlock(struct mutex *lock, void *ip)
 	mutex_unlock_slowpath(lock, ip);
 }
 
-#define mutex_lock(lock)	__mutex_lock((lock), _THIS_IP_)
-#define mutex_trylock(lock)	__mutex_trylock((lock), _THIS_IP_)
-#define mutex_unlock(lock)	__mutex_unlock((lock), _THIS_IP_)
+#define mutex_lock(lock)	__mutex_lock((lock), KP_LOCK_IP)
+#define mutex_trylock(lock)	__mutex_trylock((lock), KP_LOCK_IP)
+#define mutex_unlock(lock)	__mutex_unlock((lock), KP_LOCK_IP)
 
 #endif /* KPRIM_SYNC_MUTEX_H */

@@ -76,8 +76,8 @@ static __always_inline bool __nowait_unlock(struct nowait_lock *lock, void *ip)
 	return kp_atomic_xchg(&lock->state, 0, KP_RELEASE) & NOWAIT_CONTENDED;
 }
 
-#define nowait_trylock(lock)	__nowait_trylock((lock), _THIS_IP_)
-#define nowait_unlock(lock)	__nowait_unlock((lock), _THIS_IP_)
+#define nowait_trylock(lock)	__nowait_trylock((lock), KP_LOCK_IP)
+#define nowait_unlock(lock)	__nowait_unlock((lock), KP_LOCK_IP)
 
 static inline bool nowait_is_locked(struct nowait_lock *lock)
 {

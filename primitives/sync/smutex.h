@@ -67,7 +67,8 @@ static __always_inline void __smutex_lock(struct smutex *lock, void *ip)
 	might_sleep();
 	if (unlikely(!smutex_acquire(lock, false, ip)))
 		return;
-	if (likely(smutex_trylock_raw(lock)))
+	/* No likely() here: it keeps GCC from making the bit test one lock bts. */
+	if (smutex_trylock_raw(lock))
 		return;
 	smutex_lock_slowpath(lock);
 }
@@ -92,9 +93,9 @@ static __always_inline void __smutex_unlock(struct smutex *lock, void *ip)
 	smutex_unlock_slowpath(lock);
 }
 
-#define smutex_lock(lock)	__smutex_lock((lock), _THIS_IP_)
-#define smutex_trylock(lock)	__smutex_trylock((lock), _THIS_IP_)
-#define smutex_unlock(lock)	__smutex_unlock((lock), _THIS_IP_)
+#define smutex_lock(lock)	__smutex_lock((lock), KP_LOCK_IP)
+#define smutex_trylock(lock)	__smutex_trylock((lock), KP_LOCK_IP)
+#define smutex_unlock(lock)	__smutex_unlock((lock), KP_LOCK_IP)
 
 static inline bool smutex_is_locked(struct smutex *lock)
 {

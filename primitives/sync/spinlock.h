@@ -89,9 +89,9 @@ static __always_inline void __raw_spin_unlock(raw_spinlock_t *lock, void *ip)
 	preempt_enable();
 }
 
-#define raw_spin_lock(lock)		__raw_spin_lock((lock), _THIS_IP_)
-#define raw_spin_trylock(lock)		__raw_spin_trylock((lock), _THIS_IP_)
-#define raw_spin_unlock(lock)		__raw_spin_unlock((lock), _THIS_IP_)
+#define raw_spin_lock(lock)		__raw_spin_lock((lock), KP_LOCK_IP)
+#define raw_spin_trylock(lock)		__raw_spin_trylock((lock), KP_LOCK_IP)
+#define raw_spin_unlock(lock)		__raw_spin_unlock((lock), KP_LOCK_IP)
 
 static inline bool raw_spin_is_locked(raw_spinlock_t *lock)
 {
@@ -120,9 +120,9 @@ typedef struct spinlock {
 		__raw_spin_lock_init(&(lock)->rlock, #lock, &__key);		\
 	} while (0)
 
-#define spin_lock(lock)			__raw_spin_lock(&(lock)->rlock, _THIS_IP_)
-#define spin_trylock(lock)		__raw_spin_trylock(&(lock)->rlock, _THIS_IP_)
-#define spin_unlock(lock)		__raw_spin_unlock(&(lock)->rlock, _THIS_IP_)
+#define spin_lock(lock)			__raw_spin_lock(&(lock)->rlock, KP_LOCK_IP)
+#define spin_trylock(lock)		__raw_spin_trylock(&(lock)->rlock, KP_LOCK_IP)
+#define spin_unlock(lock)		__raw_spin_unlock(&(lock)->rlock, KP_LOCK_IP)
 #define spin_is_locked(lock)		raw_spin_is_locked(&(lock)->rlock)
 #define spin_lock_irqsave(lock, flags)	raw_spin_lock_irqsave(&(lock)->rlock, flags)
 #define spin_unlock_irqrestore(lock, flags)	raw_spin_unlock_irqrestore(&(lock)->rlock, flags)
