@@ -77,7 +77,7 @@ BENCH_COMMON := $(BUILD)/bench/harness.o $(BUILD)/bench/topo.o $(BUILD)/bench/sh
 BENCH_LIBS := -lbenchmark -lhwloc
 
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/expect.o
+FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/expect.o $(BUILD)/fuzz/lockdep_model.o
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
 # Keep helper objects between runs.

@@ -26,7 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 	} while (0)
 
 /* expect.c's LLVMFuzzerInitialize() installs the checking report handler. */
-/* The next step must raise exactly n reports of kind (n may grow by calling again). */
+/* The next step must raise one more report of kind (any mix of kinds may be announced). */
 void fuzz_expect_report(enum kp_report_kind kind);
 /* The step is over: every announced report must have come. */
 void fuzz_step_done(void);
