@@ -249,6 +249,7 @@ static void test_dec_and_lock(void **state)
 	assert_refs(&r, 1);
 	assert_true(refcount_dec_and_lock(&r, &lock));
 	assert_true(spin_is_locked(&lock));
+	assert_spin_locked(&lock);	/* held by this task, as lockdep sees it */
 	assert_true(in_atomic());
 	assert_refs(&r, 0);
 	spin_unlock(&lock);
