@@ -78,6 +78,25 @@ static void test_irqsave_guards_restore(void **state)
 	assert_no_reports();
 }
 
+/* Every try guard once; returns how many blocks ran. */
+static int try_every_guard(struct mutex *m, raw_spinlock_t *r, spinlock_t *s, struct smutex *sm,
+			   struct nowait_lock *n)
+{
+	int ran = 0;
+
+	scoped_guard(mutex_try, m)
+		ran++;
+	scoped_guard(raw_spinlock_try, r)
+		ran++;
+	scoped_guard(spinlock_try, s)
+		ran++;
+	scoped_guard(smutex_try, sm)
+		ran++;
+	scoped_guard(nowait_try, n)
+		ran++;
+	return ran;
+}
+
 static void test_try_guards_run_only_when_taken(void **state)
 {
 	DEFINE_RAW_SPINLOCK(r);
@@ -85,20 +104,11 @@ static void test_try_guards_run_only_when_taken(void **state)
 	DEFINE_MUTEX(m);
 	DEFINE_SMUTEX(sm);
 	DEFINE_NOWAIT_LOCK(n);
-	int ran = 0;
 
 	(void)state;
-	scoped_guard(mutex_try, &m)
-		ran++;
-	scoped_guard(raw_spinlock_try, &r)
-		ran++;
-	scoped_guard(spinlock_try, &s)
-		ran++;
-	scoped_guard(smutex_try, &sm)
-		ran++;
-	scoped_guard(nowait_try, &n)
-		ran++;
-	assert_int_equal(ran, 5);
+	assert_int_equal(try_every_guard(&m, &r, &s, &sm, &n), 5);
+	assert_false(mutex_is_locked(&m) || raw_spin_is_locked(&r) || spin_is_locked(&s) ||
+		     smutex_is_locked(&sm) || nowait_is_locked(&n));
 
 	/* Now each is held: the try fails, the block is skipped, nothing is unlocked. */
 	mutex_lock(&m);
@@ -106,17 +116,7 @@ static void test_try_guards_run_only_when_taken(void **state)
 	raw_spin_lock(&r);
 	spin_lock(&s);
 	assert_true(nowait_trylock(&n));
-	scoped_guard(mutex_try, &m)
-		ran++;
-	scoped_guard(raw_spinlock_try, &r)
-		ran++;
-	scoped_guard(spinlock_try, &s)
-		ran++;
-	scoped_guard(smutex_try, &sm)
-		ran++;
-	scoped_guard(nowait_try, &n)
-		ran++;
-	assert_int_equal(ran, 5);
+	assert_int_equal(try_every_guard(&m, &r, &s, &sm, &n), 0);
 	assert_true(mutex_is_locked(&m) && raw_spin_is_locked(&r) && spin_is_locked(&s) &&
 		    smutex_is_locked(&sm) && nowait_is_locked(&n));
 	assert_true(nowait_unlock(&n));		/* the failed guard try counts as contention */

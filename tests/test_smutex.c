@@ -3,7 +3,8 @@
  * test_smutex.c - the simple mutex: lock/trylock/unlock, static init,
  * moving it while unlocked, the waiter stack and LOCKED bit, and the
  * FIFO release of queued waiters (deterministic: each waiter is seen on
- * the stack before the next one starts).
+ * the stack before the next one starts). Mutual exclusion under contention
+ * is stress_locks.c's, for every lock.
  */
 #include <pthread.h>
 
@@ -105,48 +106,6 @@ static void test_lock_in_atomic_reports(void **state)
 	assert_reports(KP_REPORT_SLEEP_IN_ATOMIC, 1);
 }
 
-#define THREADS 4
-#define ROUNDS 20000
-
-static DEFINE_SMUTEX(shared_lock);
-static long shared_total;
-static int inside;
-
-static void *hammer(void *arg)
-{
-	int *violations = arg;
-
-	for (int i = 0; i < ROUNDS; i++) {
-		if (i % 4)
-			smutex_lock(&shared_lock);
-		else
-			while (!smutex_trylock(&shared_lock))
-				sched_yield();
-		if (kp_atomic_fetch_add(&inside, 1, KP_RELAXED) != 0)
-			(*violations)++;
-		shared_total++;
-		kp_atomic_fetch_sub(&inside, 1, KP_RELAXED);
-		smutex_unlock(&shared_lock);
-	}
-	return NULL;
-}
-
-static void test_mutual_exclusion(void **state)
-{
-	pthread_t t[THREADS];
-	int violations[THREADS] = { 0 };
-
-	(void)state;
-	for (int i = 0; i < THREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, hammer, &violations[i]), 0);
-	for (int i = 0; i < THREADS; i++) {
-		pthread_join(t[i], NULL);
-		assert_int_equal(violations[i], 0);
-	}
-	assert_int_equal(shared_total, (long)THREADS * ROUNDS);
-	assert_false(smutex_is_locked(&shared_lock));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,7 +113,6 @@ int main(void)
 		kp_unit_test(test_movable_while_unlocked),
 		kp_unit_test(test_fifo_release_of_queued_waiters),
 		kp_unit_test(test_lock_in_atomic_reports),
-		kp_unit_test(test_mutual_exclusion),
 	};
 
 	return kp_run_tests("smutex", tests);
