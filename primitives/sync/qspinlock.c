@@ -28,7 +28,7 @@
 /* Spins to wait out a pending -> locked hand-over before queueing (kernel: 1). */
 #define PENDING_LOOPS	512
 /* Spins before a waiter gives its CPU away (qspinlock_paravirt.h: SPIN_THRESHOLD). */
-#define SPIN_THRESHOLD	256
+#define SPIN_THRESHOLD	64
 
 /*
  * A kernel spinner owns its CPU; a thread does not. When the holder or a
