@@ -835,18 +835,27 @@ unsigned int kmem_cache_size(const struct kmem_cache *s)
 	return s->object_size;
 }
 
-unsigned long kmem_cache_live_objects(struct kmem_cache *s)
+/* Live objects of s over every task; task_lock held. */
+static unsigned long live_objects_locked(struct kmem_cache *s)
 {
 	unsigned long allocs = kp_atomic_load(&s->flushed_allocs, KP_RELAXED);
 	unsigned long frees = kp_atomic_load(&s->flushed_frees, KP_RELAXED);
 
-	raw_spin_lock(&task_lock);
 	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
 		allocs += kp_atomic_load(&t->cpu[s->id].allocs, KP_RELAXED);
 		frees += kp_atomic_load(&t->cpu[s->id].frees, KP_RELAXED);
 	}
-	raw_spin_unlock(&task_lock);
 	return allocs - frees;
+}
+
+unsigned long kmem_cache_live_objects(struct kmem_cache *s)
+{
+	unsigned long live;
+
+	raw_spin_lock(&task_lock);
+	live = live_objects_locked(s);
+	raw_spin_unlock(&task_lock);
+	return live;
 }
 
 /* Every task's current slab of s back to its node (the caller keeps tasks out of s). */
@@ -1075,11 +1084,16 @@ size_t kp_kmemleak_report(FILE *out)
 	size_t live = 0;
 
 	mutex_lock(&slab_mutex);
-	for (struct kmem_cache *s = caches; s; s = s->next)
-		live += out ? for_each_live_object(s, print_object, out)
-			    : kmem_cache_live_objects(s);
-	if (out)
+	if (out) {
+		for (struct kmem_cache *s = caches; s; s = s->next)
+			live += for_each_live_object(s, print_object, out);
 		print_sites(out);
+	} else {
+		raw_spin_lock(&task_lock);	/* once for every cache's count */
+		for (struct kmem_cache *s = caches; s; s = s->next)
+			live += live_objects_locked(s);
+		raw_spin_unlock(&task_lock);
+	}
 	mutex_unlock(&slab_mutex);
 	return live + kmalloc_large_report(out);
 }

@@ -68,17 +68,18 @@ void kp_report_reset(void)
 		kp_atomic_store(&report_counts[i], 0, KP_RELAXED);
 }
 
-#define SYMBOL_CACHE_SIZE 64
+#define SYMBOL_CACHE_BITS 10	/* a binary's report sites fit; dladdr() is a symbol table scan */
 
 static struct symbol_slot {
 	const void *addr;
 	const char *name;
-} symbol_cache[SYMBOL_CACHE_SIZE];
+} symbol_cache[1u << SYMBOL_CACHE_BITS];
 static int symbol_cache_busy;	/* taken with a try: a reporter never waits on it */
 
 const char *kp_symbol(const void *addr)
 {
-	struct symbol_slot *slot = &symbol_cache[((uintptr_t)addr >> 4) % SYMBOL_CACHE_SIZE];
+	struct symbol_slot *slot =
+		&symbol_cache[((uintptr_t)addr * 0x9e3779b97f4a7c15ULL) >> (64 - SYMBOL_CACHE_BITS)];
 	const char *name = NULL;
 	Dl_info info;
 

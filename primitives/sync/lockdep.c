@@ -106,15 +106,16 @@ static int class_of(struct lockdep_map *map)
 		classes[idx].name = map->name ? map->name : "(unnamed)";
 		kp_atomic_store(&nr_classes, nr_classes + 1, KP_RELAXED);
 	}
-	map->class_plus_gen = cache_tag((unsigned int)idx);
+	kp_atomic_store(&map->class_plus_gen, cache_tag((unsigned int)idx), KP_RELAXED);
 	if (map->key)	/* the key is static and only ever written under the graph lock */
 		((struct lock_class_key *)map->key)->class_plus_gen = map->class_plus_gen;
 	return idx;
 }
 
+/* Read without the graph lock too (dependencies are only ever added). */
 static inline bool has_dep(unsigned int a, unsigned int b)
 {
-	return deps[a][b / 64] >> (b % 64) & 1;
+	return kp_atomic_load(&deps[a][b / 64], KP_RELAXED) >> (b % 64) & 1;
 }
 
 /*
@@ -216,7 +217,7 @@ static bool validate(struct kp_task *t, struct lockdep_map *map, unsigned int id
 			rep->kind = KP_REPORT_CIRCULAR_LOCKING;
 			return true;	/* the edge stays out: the graph stays acyclic */
 		}
-		deps[prev][idx / 64] |= 1ULL << (idx % 64);
+		kp_atomic_fetch_or(&deps[prev][idx / 64], 1ULL << (idx % 64), KP_RELAXED);
 		kp_atomic_store(&nr_deps, nr_deps + 1, KP_RELAXED);
 	}
 	return true;
@@ -226,6 +227,37 @@ static void lockdep_task_exit(struct kp_task *t)
 {
 	(void)t;	/* the exiting thread is the current task */
 	lockdep_check_no_locks_held();
+}
+
+/*
+ * The kernel validates each chain of held classes once and finds chains
+ * again without its graph lock. Likewise here: when map's class is cached
+ * and every held -> new dependency is already recorded, there is nothing
+ * to check and no lock to take. -1 when the slow path must decide.
+ */
+static int known_class_no_news(struct kp_task *t, struct lockdep_map *map, bool trylock)
+{
+	unsigned int tag = kp_atomic_load(&map->class_plus_gen, KP_RELAXED);
+	unsigned int gen = kp_atomic_load(&generation, KP_RELAXED);
+	unsigned int idx;
+
+	if ((tag >> CLASS_BITS) != gen || !(tag & CLASS_MASK) ||
+	    t->lockdep_depth == KP_MAX_LOCK_DEPTH)
+		return -1;
+	idx = (tag & CLASS_MASK) - 1;
+	for (unsigned int i = 0; i < t->lockdep_depth && !trylock; i++)
+		if (t->held_locks[i].class_idx == idx || !has_dep(t->held_locks[i].class_idx, idx))
+			return -1;
+	return (int)idx;
+}
+
+static void push_held(struct kp_task *t, struct lockdep_map *map, unsigned int idx, bool trylock,
+		      void *ip)
+{
+	t->held_locks[t->lockdep_depth++] = (struct kp_held_lock){
+		.instance = map, .acquire_ip = ip, .class_idx = (unsigned short)idx,
+		.trylock = trylock,
+	};
 }
 
 bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
@@ -242,6 +274,11 @@ bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
 		kp_atomic_store(&exit_hook_registered, true, KP_RELAXED);
 	}
 	kp_task_hook_exit(t);
+	idx = known_class_no_news(t, map, trylock);
+	if (idx >= 0) {
+		push_held(t, map, (unsigned int)idx, trylock, ip);
+		return true;
+	}
 	queued_spin_lock(&graph_lock);
 	idx = class_of(map);
 	if (idx >= 0 && t->lockdep_depth == KP_MAX_LOCK_DEPTH) {
@@ -252,10 +289,7 @@ bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
 		if (!trylock)
 			take = validate(t, map, (unsigned int)idx, ip, &rep);
 		if (take)
-			t->held_locks[t->lockdep_depth++] = (struct kp_held_lock){
-				.instance = map, .acquire_ip = ip,
-				.class_idx = (unsigned short)idx, .trylock = trylock,
-			};
+			push_held(t, map, (unsigned int)idx, trylock, ip);
 	}
 	queued_spin_unlock(&graph_lock);
 	if (rep.kind != KP_REPORT_NR)
@@ -332,9 +366,8 @@ void lockdep_reset(void)
 	memset(deps, 0, sizeof(deps));
 	kp_atomic_store(&nr_classes, 0, KP_RELAXED);
 	kp_atomic_store(&nr_deps, 0, KP_RELAXED);
-	generation = (generation + 1) & (UINT32_MAX >> CLASS_BITS);
-	if (!generation)
-		generation = 1;
+	kp_atomic_store(&generation, ((generation + 1) & (UINT32_MAX >> CLASS_BITS)) ?: 1,
+			KP_RELAXED);
 	kp_atomic_store(&debug_locks, true, KP_RELAXED);
 	queued_spin_unlock(&graph_lock);
 }
