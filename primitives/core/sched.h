@@ -27,6 +27,12 @@ struct kp_sched_ops {
 	struct kp_task *(*current)(void);
 };
 
+/*
+ * Give the CPU away (a spinner whose lock holder may be preempted): to
+ * another thread, or under a model scheduler to another model task.
+ */
+void kp_yield(void);
+
 #ifdef KP_MODEL
 extern const struct kp_sched_ops *kp_sched_ops;
 

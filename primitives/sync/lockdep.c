@@ -8,7 +8,9 @@
  * an adjacency bit matrix over classes, and a new edge prev -> next is
  * refused and reported when next already reaches prev (a breadth-first
  * search gives the chain to print). One bare queued spinlock guards the
- * tables; a task's held stack is its own. Trylocks, as in the kernel,
+ * tables; a task's held stack is its own. An acquisition whose class is
+ * cached and whose dependencies are all known takes no lock at all (the
+ * kernel's chain cache does the same job). Trylocks, as in the kernel,
  * are pushed on the held stack but neither checked nor made a dependency
  * target: a trylock cannot wait. Messages use the kernel's headlines.
  */

@@ -20,8 +20,6 @@
  * before its successor can link to it, and the MCS baton is a release
  * store matched by the successor's acquire spin.
  */
-#include <sched.h>
-
 #include "core/task.h"
 #include "sync/qspinlock.h"
 
@@ -42,7 +40,7 @@ static inline void spin_relax(unsigned int *spins)
 	if (++*spins % SPIN_THRESHOLD)
 		cpu_relax();
 	else
-		sched_yield();
+		kp_yield();
 }
 
 static inline uint32_t encode_tail(unsigned int id, unsigned int idx)
