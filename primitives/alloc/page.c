@@ -354,6 +354,8 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 /*
  * The head's map entry says what became of the block (FREE while cached,
  * NONE once unmapped); the entries of other pages are the owner's to clear.
+ * The entry is written before the block is published in the cache: once
+ * there, another task may take it and write the entry itself.
  */
 void kp_pages_free(void *addr, unsigned int order)
 {
@@ -361,11 +363,12 @@ void kp_pages_free(void *addr, unsigned int order)
 	struct kp_page *head = kp_page_lookup(addr);
 
 	kp_pages_uncharge(len);
-	if (head && head->node == NUMA_NO_NODE && cache_put(addr, order)) {
+	if (head && head->node == NUMA_NO_NODE) {
 		head->type = KP_PAGE_FREE;
 		head->order = (uint8_t)order;
 		head->owner = NULL;
-		return;
+		if (cache_put(addr, order))
+			return;
 	}
 	if (head) {
 		head->type = KP_PAGE_NONE;
