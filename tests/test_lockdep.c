@@ -112,6 +112,24 @@ static void test_class_per_init_site_and_recursion(void **state)
 	assert_reports(KP_REPORT_LOCK_RECURSION, 1);
 }
 
+/* An explicit key gives a lock a class of its own: nesting them is fine. */
+static void test_explicit_class_key(void **state)
+{
+	static struct lock_class_key other;
+	spinlock_t same[2];
+
+	(void)state;
+	init_two(same);
+	lockdep_set_class(&same[1].rlock, &other);
+	spin_lock(&same[0]);
+	spin_lock(&same[1]);
+	spin_unlock(&same[1]);
+	spin_unlock(&same[0]);
+	assert_no_reports();
+	assert_int_equal(lockdep_nr_classes(), 2);
+	assert_int_equal(lockdep_nr_dependencies(), 1);
+}
+
 struct holder {
 	spinlock_t *lock;
 	int state;	/* 1: holds it, 2: may let go */
@@ -268,6 +286,7 @@ int main(void)
 		kp_unit_test(test_three_lock_cycle),
 		kp_unit_test(test_trylock_makes_no_dependency),
 		kp_unit_test(test_class_per_init_site_and_recursion),
+		kp_unit_test(test_explicit_class_key),
 		kp_unit_test(test_unlock_by_non_owner_refused),
 		kp_unit_test(test_sleeping_under_raw_spinlock),
 		kp_unit_test(test_lock_held_at_exit),

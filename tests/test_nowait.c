@@ -9,7 +9,7 @@
 
 static void test_try_and_uncontended_unlock(void **state)
 {
-	DEFINE_NOWAIT_LOCK(l);
+	struct nowait_lock l = NOWAIT_LOCK_INIT;
 
 	(void)state;
 	assert_true(nowait_trylock(&l));

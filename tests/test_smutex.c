@@ -10,7 +10,7 @@
 
 #include "kp_test.h"
 
-static DEFINE_SMUTEX(static_lock);
+static struct smutex static_lock = SMUTEX_INIT;
 
 static void test_lock_trylock_unlock(void **state)
 {

@@ -64,6 +64,9 @@ unsigned int lockdep_nr_classes(void);
 unsigned int lockdep_nr_dependencies(void);
 
 #define lockdep_assert_held(l)	lockdep_assert_held_map(&(l)->dep_map, KP_CALLER)
+/* Put a lock (anything with a dep_map) in another class than its init site's. */
+#define lockdep_set_class_and_name(l, key, name)	lockdep_init_map(&(l)->dep_map, (name), (key))
+#define lockdep_set_class(l, key)	lockdep_init_map(&(l)->dep_map, #key, (key))
 
 #else
 
@@ -89,6 +92,8 @@ static inline bool lock_release(struct lockdep_map *map, void *ip)
 }
 
 #define lockdep_assert_held(l)	((void)(l))
+#define lockdep_set_class_and_name(l, key, name)	((void)(l), (void)(key), (void)(name))
+#define lockdep_set_class(l, key)	((void)(l), (void)(key))
 
 #endif /* KP_LOCKDEP */
 

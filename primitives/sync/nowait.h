@@ -29,15 +29,17 @@ struct nowait_lock {
 };
 
 #ifdef KP_LOCKDEP
-#define NOWAIT_LOCK_INIT(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
+#define __NOWAIT_LOCK_INITIALIZER(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
 #define nowait_acquire(l, ip)	lock_acquire(&(l)->dep_map, true, (ip))
 #define nowait_release(l, ip)	lock_release(&(l)->dep_map, (ip))
 #else
-#define NOWAIT_LOCK_INIT(name)	{ .state = 0 }
+#define __NOWAIT_LOCK_INITIALIZER(name)	{ .state = 0 }
 #define nowait_acquire(l, ip)	((void)(l), (void)(ip), true)
 #define nowait_release(l, ip)	((void)(l), (void)(ip), true)
 #endif
-#define DEFINE_NOWAIT_LOCK(name)	struct nowait_lock name = NOWAIT_LOCK_INIT(name)
+/* struct nowait_lock l = NOWAIT_LOCK_INIT; or, named for lockdep, DEFINE_NOWAIT_LOCK(l). */
+#define NOWAIT_LOCK_INIT		__NOWAIT_LOCK_INITIALIZER(nowait_lock)
+#define DEFINE_NOWAIT_LOCK(name)	struct nowait_lock name = __NOWAIT_LOCK_INITIALIZER(name)
 
 static inline void __nowait_lock_init(struct nowait_lock *lock, const char *name,
 				      struct lock_class_key *key)

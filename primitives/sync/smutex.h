@@ -36,15 +36,17 @@ struct smutex {
 };
 
 #ifdef KP_LOCKDEP
-#define SMUTEX_INIT(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
+#define __SMUTEX_INITIALIZER(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
 #define smutex_acquire(l, try, ip)	lock_acquire(&(l)->dep_map, (try), (ip))
 #define smutex_release(l, ip)		lock_release(&(l)->dep_map, (ip))
 #else
-#define SMUTEX_INIT(name)	{ .waiter_stack = 0 }
+#define __SMUTEX_INITIALIZER(name)	{ .waiter_stack = 0 }
 #define smutex_acquire(l, try, ip)	((void)(l), (void)(try), (void)(ip), true)
 #define smutex_release(l, ip)		((void)(l), (void)(ip), true)
 #endif
-#define DEFINE_SMUTEX(name)	struct smutex name = SMUTEX_INIT(name)
+/* struct smutex m = SMUTEX_INIT; or, with its name in lockdep's reports, DEFINE_SMUTEX(m). */
+#define SMUTEX_INIT		__SMUTEX_INITIALIZER(smutex)
+#define DEFINE_SMUTEX(name)	struct smutex name = __SMUTEX_INITIALIZER(name)
 
 void __smutex_init(struct smutex *lock, const char *name, struct lock_class_key *key);
 #define smutex_init(lock)							\
