@@ -102,8 +102,6 @@ struct kmem_cache *kp_slab_caches[KP_MAX_CACHES];
 static DEFINE_MUTEX(slab_mutex);
 static struct slub_task task_list = { .prev = &task_list, .next = &task_list };
 static DEFINE_RAW_SPINLOCK(task_lock);
-static pthread_key_t task_exit_key;
-static pthread_once_t task_exit_once = PTHREAD_ONCE_INIT;
 
 /* ---- freelists ---------------------------------------------------------------------- */
 
@@ -147,9 +145,13 @@ static void drain_large_cache(struct slub_task *t)
 	}
 }
 
-static void slub_task_exit(void *arg)
+/* A task's exit hook (core/task.c): its slabs and counts go back to the caches. */
+static void slub_task_exit(struct kp_task *task)
 {
-	struct slub_task *t = arg;
+	struct slub_task *t = task->alloc;
+
+	if (!t)
+		return;
 
 	drain_large_cache(t);
 	kp_atomic_fetch_add(&large_flushed_allocs, t->large_allocs, KP_RELAXED);
@@ -167,14 +169,8 @@ static void slub_task_exit(void *arg)
 	t->next->prev = t->prev;
 	raw_spin_unlock(&task_lock);
 	mutex_unlock(&slab_mutex);
-	if (kp_thread_task.alloc == t)
-		kp_thread_task.alloc = NULL;
+	task->alloc = NULL;
 	kp_pages_free(t, SLUB_TASK_ORDER);
-}
-
-static void make_task_exit_key(void)
-{
-	pthread_key_create(&task_exit_key, slub_task_exit);
 }
 
 static __noinline struct slub_task *slub_task_init(struct kp_task *task)
@@ -192,10 +188,8 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 	raw_spin_unlock(&task_lock);
 	task->alloc = t;
 	/* OS threads flush at exit; model tasks end with their run. */
-	if (task == &kp_thread_task) {
-		pthread_once(&task_exit_once, make_task_exit_key);
-		pthread_setspecific(task_exit_key, t);
-	}
+	kp_task_exit_hook_register(slub_task_exit);
+	kp_task_hook_exit(task);
 	return t;
 }
 

@@ -6,9 +6,9 @@
  * without its once-a-second rate limit: tests count every report.
  *
  * Task ids live in a table of KP_MAX_TASKS slots claimed with a
- * compare-and-swap; an OS thread gives its slot back when it ends, after
- * the exit hooks (lockdep's held-at-exit check) have run, from a
- * pthread key destructor.
+ * compare-and-swap. One pthread key destructor ends an OS thread's task:
+ * it runs the exit hooks (lockdep's held-at-exit check, the allocator's
+ * flush), then gives the id back.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -24,7 +24,8 @@ __thread struct kp_task kp_thread_task;
 
 static struct kp_task *task_table[KP_MAX_TASKS + 1];
 static unsigned int task_id_hint;
-static void (*exit_hooks[4])(struct kp_task *t);
+#define EXIT_HOOKS	4
+static void (*exit_hooks[EXIT_HOOKS])(struct kp_task *t);
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
@@ -32,7 +33,7 @@ static void task_exit(void *arg)
 {
 	struct kp_task *t = arg;
 
-	for (unsigned int i = 0; i < 4; i++) {
+	for (unsigned int i = 0; i < EXIT_HOOKS; i++) {
 		void (*fn)(struct kp_task *) = kp_atomic_load(&exit_hooks[i], KP_ACQUIRE);
 
 		if (fn)
@@ -52,7 +53,7 @@ static void make_exit_key(void)
 
 void kp_task_exit_hook_register(void (*fn)(struct kp_task *t))
 {
-	for (unsigned int i = 0; i < 4; i++) {
+	for (unsigned int i = 0; i < EXIT_HOOKS; i++) {
 		void (*none)(struct kp_task *) = NULL;
 
 		if (kp_atomic_load(&exit_hooks[i], KP_RELAXED) == fn ||

@@ -70,7 +70,8 @@ struct kp_task *kp_task_from_id(unsigned int id);
 
 /*
  * Run fn(task) when each OS thread that called kp_task_hook_exit() ends
- * (lockdep's held-at-exit check). Hooks are registered once, up to four.
+ * (lockdep's held-at-exit check, the allocator's flush), in registration
+ * order. Registering the same fn again is a no-op; four hooks at most.
  */
 void kp_task_exit_hook_register(void (*fn)(struct kp_task *t));
 void kp_task_hook_exit(struct kp_task *t);
