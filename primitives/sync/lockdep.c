@@ -169,32 +169,34 @@ struct pending_report {
 	char msg[768];
 };
 
-static void describe(char *buf, size_t len, struct kp_task *t, const struct lockdep_map *map,
-		     unsigned int idx, void *ip, const struct kp_held_lock *held)
+/* The report's headline and who holds what; returns the length written. */
+static size_t describe(struct pending_report *rep, const char *headline, struct kp_task *t,
+		       const struct lockdep_map *map, unsigned int idx, void *ip,
+		       const struct kp_held_lock *held)
 {
-	snprintf(buf, len, "%s/%d is trying to acquire lock:\n%p (%s), at: %s\n"
-		 "but task is already holding lock:\n%p (%s), at: %s\n",
-		 kp_task_comm(t), kp_task_pid(t), (const void *)map, classes[idx].name,
-		 kp_symbol(ip), held->instance, classes[held->class_idx].name,
-		 kp_symbol(held->acquire_ip));
+	int n = snprintf(rep->msg, sizeof(rep->msg),
+			 "WARNING: %s\n%s/%d is trying to acquire lock:\n%p (%s), at: %s\n"
+			 "but task is already holding lock:\n%p (%s), at: %s\n", headline,
+			 kp_task_comm(t), kp_task_pid(t), (const void *)map, classes[idx].name,
+			 kp_symbol(ip), held->instance, classes[held->class_idx].name,
+			 kp_symbol(held->acquire_ip));
+
+	return n < 0 ? 0 : (size_t)n < sizeof(rep->msg) ? (size_t)n : sizeof(rep->msg) - 1;
 }
 
 /* check_deadlock(), then check_prevs_add(); graph lock held. False: refuse the lock. */
 static bool validate(struct kp_task *t, struct lockdep_map *map, unsigned int idx, void *ip,
 		     struct pending_report *rep)
 {
-	char who[384];
-
 	for (unsigned int i = 0; i < t->lockdep_depth; i++) {
 		const struct kp_held_lock *h = &t->held_locks[i];
+		size_t off;
 
 		if (h->class_idx != idx)
 			continue;
-		describe(who, sizeof(who), t, map, idx, ip, h);
+		off = describe(rep, "possible recursive locking detected", t, map, idx, ip, h);
+		snprintf(rep->msg + off, sizeof(rep->msg) - off, "\n *** DEADLOCK ***");
 		rep->kind = KP_REPORT_LOCK_RECURSION;
-		snprintf(rep->msg, sizeof(rep->msg),
-			 "WARNING: possible recursive locking detected\n%s\n *** DEADLOCK ***",
-			 who);
 		return h->instance != map;	/* the same lock again can only hang */
 	}
 	for (unsigned int i = 0; i < t->lockdep_depth; i++) {
@@ -205,14 +207,13 @@ static bool validate(struct kp_task *t, struct lockdep_map *map, unsigned int id
 			continue;
 		n = find_path(idx, prev, path);
 		if (n) {
-			size_t off;
+			size_t off = describe(rep, "possible circular locking dependency detected",
+					      t, map, idx, ip, h);
 
-			describe(who, sizeof(who), t, map, idx, ip, h);
-			off = (size_t)snprintf(rep->msg, sizeof(rep->msg),
-					       "WARNING: possible circular locking dependency "
-					       "detected\n%swhich lock already depends on the new "
-					       "lock.\n\nthe existing dependency chain (in reverse "
-					       "order) is:\n", who);
+			off += (size_t)snprintf(rep->msg + off, sizeof(rep->msg) - off,
+						"which lock already depends on the new lock.\n\n"
+						"the existing dependency chain (in reverse order) "
+						"is:\n");
 			for (unsigned int j = n; j-- > 0 && off < sizeof(rep->msg);)
 				off += (size_t)snprintf(rep->msg + off, sizeof(rep->msg) - off,
 							"-> #%u (%s)\n", j, classes[path[j]].name);
