@@ -117,19 +117,23 @@ void kp_report_default_handler(const struct kp_report *r)
 	abort();
 }
 
+void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg)
+{
+	kp_report_fn handler;
+
+	if ((unsigned int)kind < KP_REPORT_NR)
+		kp_atomic_fetch_add(&report_counts[kind], 1, KP_RELAXED);
+	handler = kp_atomic_load(&report_handler, KP_ACQUIRE);
+	handler(&(struct kp_report){ .kind = kind, .msg = msg, .caller = caller });
+}
+
 void kp_report(enum kp_report_kind kind, void *caller, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
-	kp_report_fn handler;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-
-	if ((unsigned int)kind < KP_REPORT_NR)
-		kp_atomic_fetch_add(&report_counts[kind], 1, KP_RELAXED);
-
-	handler = kp_atomic_load(&report_handler, KP_ACQUIRE);
-	handler(&(struct kp_report){ .kind = kind, .msg = msg, .caller = caller });
+	kp_report_msg(kind, caller, msg);
 }

@@ -56,6 +56,9 @@ void kp_report_default_handler(const struct kp_report *r);
  */
 const char *kp_symbol(const void *addr);
 
+/* Raise a report whose message is already formatted (on the caller's stack). */
+__cold void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg);
+
 /* Raise a report; msg is printf-formatted. Returns when the handler does. */
 __cold void kp_report(enum kp_report_kind kind, void *caller, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

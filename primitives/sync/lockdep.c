@@ -296,7 +296,7 @@ bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
 	}
 	queued_spin_unlock(&graph_lock);
 	if (rep.kind != KP_REPORT_NR)
-		kp_report(rep.kind, ip, "%s", rep.msg);
+		kp_report_msg(rep.kind, ip, rep.msg);
 	return take;
 }
 
