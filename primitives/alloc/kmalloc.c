@@ -45,7 +45,7 @@ __attribute__((constructor)) static void create_kmalloc_caches(void)
 /* The index (and id) of the cache for size, 1..KMALLOC_MAX_CACHE_SIZE. */
 static inline unsigned int kmalloc_index(size_t size)
 {
-	return size <= 192 ? size_index[(size - 1) / 8]
+	return likely(size <= 192) ? size_index[(size - 1) / 8]
 			   : (unsigned int)(64 - __builtin_clzl(size - 1));
 }
 
@@ -159,7 +159,7 @@ static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node, void 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	index = kmalloc_index(size);
-	return slab_alloc(kp_slab_caches[index], index, flags, node, caller, size);
+	return slab_alloc(index, flags, node, caller, size);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
@@ -210,7 +210,7 @@ static __noinline void kfree_slowpath(const void *p, void *caller)
 	struct kp_page *pg = kmalloc_page(p, "kfree", caller);
 
 	if (pg && pg->type == KP_PAGE_SLAB)
-		slab_free(kp_slab_caches[pg->cache_id], pg->cache_id, pg->owner, (void *)p, caller);
+		slab_free(pg->cache_id, pg->owner, (void *)p, caller);
 	else if (pg)
 		free_large(pg, (void *)p);
 }
@@ -223,7 +223,7 @@ static __always_inline void __kfree(const void *p, void *caller)
 		return;
 	pg = kp_page_lookup(p);
 	if (likely(pg && pg->type == KP_PAGE_SLAB)) {
-		slab_free(kp_slab_caches[pg->cache_id], pg->cache_id, pg->owner, (void *)p, caller);
+		slab_free(pg->cache_id, pg->owner, (void *)p, caller);
 		return;
 	}
 	kfree_slowpath(p, caller);

@@ -161,8 +161,7 @@ static void slub_task_exit(struct kp_task *task)
 		struct kmem_cache_cpu *c = &t->cpu[s->id];
 
 		flush_cpu(s, c);
-		kp_atomic_fetch_add(&s->flushed_allocs, c->allocs, KP_RELAXED);
-		kp_atomic_fetch_add(&s->flushed_frees, c->frees, KP_RELAXED);
+		kp_atomic_fetch_add(&s->flushed_live, c->live, KP_RELAXED);
 	}
 	raw_spin_lock(&task_lock);
 	t->prev->next = t->next;
@@ -300,6 +299,16 @@ static void release_owned(struct kmem_cache *s, struct slab *slab, void *freelis
 	slab->freelist = freelist_join(s, slab->freelist, freelist);
 	release_slab(s, n, slab);
 	raw_spin_unlock(&n->list_lock);
+}
+
+/* The fast paths' copies of s's constants in c (struct kmem_cache_cpu). */
+static void cpu_set_cache(const struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	c->random = s->random;
+	c->offset = s->offset;
+	c->divisor_magic = s->divisor_magic;
+	c->objects_bytes = (unsigned int)s->objects_bytes;
+	c->slab_mask = (unsigned int)s->slab_mask;
 }
 
 static void own_slab(struct kmem_cache_cpu *c, struct slab *slab)
@@ -468,6 +477,8 @@ static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_
 	struct slab *cur = c->slab, *slab;
 	void *obj;
 
+	cpu_set_cache(s, c);	/* before c holds any slab of s */
+
 	if (cur && node != NUMA_NO_NODE && cur->node != node) {
 		/* The wrong node: park the current slab, free objects and all. */
 		cur->freelist = c->freelist;
@@ -517,9 +528,9 @@ static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_
 	return obj;
 }
 
-void *slab_zero_object(struct kmem_cache *s, void *obj)
+void *slab_zero_object(unsigned int id, void *obj)
 {
-	return memset(obj, 0, s->object_size);
+	return memset(obj, 0, kp_slab_caches[id]->object_size);
 }
 
 void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
@@ -529,9 +540,9 @@ void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
 }
 
 /* What slab_alloc()'s fast path does not: set up the task, debug caches, refills. */
-void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
-			  size_t orig_size)
+void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, size_t orig_size)
 {
+	struct kmem_cache *s = kp_slab_caches[id];
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 	void *obj;
@@ -543,10 +554,10 @@ void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *calle
 	c = this_cpu(s);
 	if (unlikely(kmem_cache_debug(s))) {
 		/* Debug caches never have a task freelist: always here. */
-		obj = alloc_debug(s, gfp, node, caller, orig_size);
+		obj = alloc_debug(s, gfp, node, caller, orig_size ? orig_size : s->object_size);
 		if (unlikely(!obj))
 			return slab_alloc_failed(s, gfp);
-		count_inc(&c->allocs);
+		count_inc(&c->live);
 		return obj;
 	}
 	obj = c->freelist;
@@ -558,7 +569,7 @@ void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *calle
 		if (unlikely(!obj))
 			return slab_alloc_failed(s, gfp);
 	}
-	count_inc(&c->allocs);
+	count_inc(&c->live);
 	if (gfp & __GFP_ZERO)
 		memset(obj, 0, s->object_size);
 	return obj;
@@ -566,14 +577,14 @@ void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *calle
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc(s, (unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, s->object_size);
+	return slab_alloc((unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, 0);
 }
 
 void *kmalloc_from_cache(struct kmem_cache *s, size_t size, gfp_t flags)
 {
 	if (!(s->flags & SLAB_KMALLOC) || !size || size > s->object_size)
 		return NULL;
-	return slab_alloc(s, (unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, size);
+	return slab_alloc((unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, size);
 }
 
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
@@ -582,14 +593,13 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 		kp_alloc_fail_note(KP_FAIL_NODE);
 		return slab_alloc_failed(s, flags);
 	}
-	return slab_alloc(s, (unsigned int)s->id, flags, node, KP_CALLER, s->object_size);
+	return slab_alloc((unsigned int)s->id, flags, node, KP_CALLER, 0);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p)
 {
 	for (size_t i = 0; i < nr; i++) {
-		p[i] = slab_alloc(s, (unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER,
-				  s->object_size);
+		p[i] = slab_alloc((unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, 0);
 		if (unlikely(!p[i])) {
 			kmem_cache_free_bulk(s, i, p);
 			return 0;
@@ -642,8 +652,9 @@ static __cold void report_invalid_free(struct kmem_cache *s, const void *obj, vo
 }
 
 /* What slab_free()'s fast path does not: bad pointers, the task's first free, remote frees. */
-void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
+void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *caller)
 {
+	struct kmem_cache *s = kp_slab_caches[id];
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 
@@ -677,7 +688,7 @@ void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void
 	} else if (!slab_free_remote(s, slab, obj, caller)) {
 		return;
 	}
-	count_inc(&c->frees);
+	count_add(&c->live, -1UL);
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)
@@ -692,7 +703,7 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 				    "from another cache" : "not from any slab cache");
 		return;
 	}
-	slab_free(s, (unsigned int)s->id, pg->owner, obj, KP_CALLER);
+	slab_free((unsigned int)s->id, pg->owner, obj, KP_CALLER);
 }
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
@@ -832,14 +843,11 @@ unsigned int kmem_cache_size(const struct kmem_cache *s)
 /* Live objects of s over every task; task_lock held. */
 static unsigned long live_objects_locked(struct kmem_cache *s)
 {
-	unsigned long allocs = kp_atomic_load(&s->flushed_allocs, KP_RELAXED);
-	unsigned long frees = kp_atomic_load(&s->flushed_frees, KP_RELAXED);
+	unsigned long live = kp_atomic_load(&s->flushed_live, KP_RELAXED);
 
-	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
-		allocs += kp_atomic_load(&t->cpu[s->id].allocs, KP_RELAXED);
-		frees += kp_atomic_load(&t->cpu[s->id].frees, KP_RELAXED);
-	}
-	return allocs - frees;
+	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next)
+		live += kp_atomic_load(&t->cpu[s->id].live, KP_RELAXED);
+	return live;
 }
 
 unsigned long kmem_cache_live_objects(struct kmem_cache *s)
@@ -1413,7 +1421,7 @@ static void free_debug(struct kmem_cache *s, struct slab *slab, void *obj, void 
 	}
 	raw_spin_unlock(&n->list_lock);
 	raw_spin_unlock(&s->debug_lock);
-	count_inc(&this_cpu(s)->frees);
+	count_add(&this_cpu(s)->live, -1UL);
 }
 
 void slab_resize_in_place(struct kmem_cache *s, void *obj, size_t new_size)

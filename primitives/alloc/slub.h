@@ -79,7 +79,7 @@ struct kmem_cache {
 	slab_flags_t flags;
 	uintptr_t random;		/* freelist pointer obfuscation */
 	void (*ctor)(void *);
-	unsigned long flushed_allocs, flushed_frees;	/* from tasks that have ended */
+	unsigned long flushed_live;	/* allocations minus frees of tasks that have ended */
 	raw_spinlock_t debug_lock;	/* debug caches: every alloc and free */
 	struct kmem_cache *next;	/* every cache */
 	char name[32];
@@ -106,19 +106,29 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
  * A task's current slab and its free objects, per cache (SLUB's cpu slab),
  * and the other slabs it owns (like SLUB's per-cpu partial slabs): frees
  * from the owner into them are plain pushes on the slab's freelist.
+ *
+ * The fast paths read this one cache line and nothing else of the cache:
+ * the cache's free pointer constants and its object-start test are copied
+ * here when the task first takes a slab of it (cpu_set_cache()). The
+ * copies stay zero for debug caches, whose every call takes the slow path.
  */
 struct kmem_cache_cpu {
 	void *freelist;
 	struct slab *slab;
-	unsigned long allocs, frees;	/* written by the owner, read by anyone */
-	int node;
-	unsigned int nr_owned;
+	unsigned long live;		/* allocations minus frees; owner-written, read by anyone */
+	uintptr_t random;		/* = s->random */
+	uint64_t divisor_magic;		/* = s->divisor_magic */
+	unsigned int offset;		/* = s->offset */
+	unsigned int objects_bytes;	/* = s->objects_bytes */
+	unsigned int slab_mask;		/* = s->slab_mask */
+	int16_t node;
+	uint16_t nr_owned;
 	struct slab *owned;
 } __attribute__((aligned(64)));	/* one line each: no split loads on the fast path */
 
 struct slub_task {
+	struct kmem_cache_cpu cpu[KP_MAX_CACHES];	/* first: a cache's state is task->alloc + id * 64 */
 	struct slub_task *prev, *next;
-	struct kmem_cache_cpu cpu[KP_MAX_CACHES];
 	/* Large kmalloc: live counts, and one freed block kept per order. */
 	unsigned long large_allocs, large_frees;
 	void *large_cache[MAX_PAGE_ORDER + 1];
@@ -141,30 +151,54 @@ static __always_inline struct kmem_cache_cpu *this_cpu(const struct kmem_cache *
 }
 
 /* Counters only their owner writes: a plain add, readable by anyone. */
+static __always_inline void count_add(unsigned long *counter, unsigned long n)
+{
+	kp_atomic_store(counter, *counter + n, KP_RELAXED);
+}
+
 static __always_inline void count_inc(unsigned long *counter)
 {
-	kp_atomic_store(counter, *counter + 1, KP_RELAXED);
+	count_add(counter, 1);
 }
 
-/* Free pointers, hardened: ptr ^ random ^ swab(where it is stored). */
-static __always_inline uintptr_t freeptr_mask(const struct kmem_cache *s, uintptr_t where)
+/*
+ * Free pointers, hardened: ptr ^ random ^ swab(where it is stored). The
+ * mask is made apart from the loaded value, so the pointer chase between
+ * a free and the next allocation carries one xor, not two.
+ */
+static __always_inline uintptr_t freeptr_mask(uintptr_t random, uintptr_t where)
 {
-	return s->random ^ __builtin_bswap64(where);
+	uintptr_t mask = random ^ __builtin_bswap64(where);
+
+	__asm__("" : "+r"(mask));	/* keep the compiler from re-associating the xors */
+	return mask;
 }
 
-static __freeptr_inline __no_asan void *get_freepointer(const struct kmem_cache *s, void *obj)
+static __freeptr_inline __no_asan void *freeptr_get(uintptr_t random, unsigned int offset,
+						   void *obj)
 {
-	uintptr_t where = (uintptr_t)obj + s->offset;
+	uintptr_t where = (uintptr_t)obj + offset;
+	uintptr_t mask = freeptr_mask(random, where);
 
-	return (void *)(*(uintptr_t *)where ^ freeptr_mask(s, where));
+	return (void *)(*(uintptr_t *)where ^ mask);
 }
 
-static __freeptr_inline __no_asan void set_freepointer(const struct kmem_cache *s, void *obj,
-						       void *fp)
+static __freeptr_inline __no_asan void freeptr_set(uintptr_t random, unsigned int offset,
+						  void *obj, void *fp)
 {
-	uintptr_t where = (uintptr_t)obj + s->offset;
+	uintptr_t where = (uintptr_t)obj + offset;
 
-	*(uintptr_t *)where = (uintptr_t)fp ^ freeptr_mask(s, where);
+	*(uintptr_t *)where = (uintptr_t)fp ^ freeptr_mask(random, where);
+}
+
+static __always_inline void *get_freepointer(const struct kmem_cache *s, void *obj)
+{
+	return freeptr_get(s->random, s->offset, obj);
+}
+
+static __always_inline void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
+{
+	freeptr_set(s->random, s->offset, obj, fp);
 }
 
 /*
@@ -174,29 +208,41 @@ static __freeptr_inline __no_asan void set_freepointer(const struct kmem_cache *
  * magic itself (Lemire, Kaser, Kurz, "Faster remainder by direct
  * computation", 2019): one multiply, no divide, nothing read from the slab.
  */
-static __always_inline bool slab_obj_valid(const struct kmem_cache *s, const void *obj)
+static __always_inline bool obj_offset_valid(size_t offset, size_t objects_bytes,
+					     uint64_t divisor_magic)
 {
-	size_t offset = ((uintptr_t)obj & s->slab_mask) - s->red_left_pad;
-
-	return offset < s->objects_bytes && offset * s->divisor_magic < s->divisor_magic;
+	return offset < objects_bytes && offset * divisor_magic < divisor_magic;
 }
 
-void *slab_alloc_slowpath(struct kmem_cache *s, gfp_t gfp, int node, void *caller,
-			  size_t orig_size) __attribute__((noinline));
+static __always_inline bool slab_obj_valid(const struct kmem_cache *s, const void *obj)
+{
+	return obj_offset_valid(((uintptr_t)obj & s->slab_mask) - s->red_left_pad,
+				s->objects_bytes, s->divisor_magic);
+}
+
+/* The same test from the task's copies (non-debug caches: no left red zone). */
+static __always_inline bool cpu_obj_valid(const struct kmem_cache_cpu *c, const void *obj)
+{
+	return obj_offset_valid((uintptr_t)obj & c->slab_mask, c->objects_bytes,
+				c->divisor_magic);
+}
+
+void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, size_t orig_size)
+	__attribute__((noinline));
 void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp) __attribute__((noinline, cold));
-void *slab_zero_object(struct kmem_cache *s, void *obj) __attribute__((noinline));
-void slab_free_slowpath(struct kmem_cache *s, struct slab *slab, void *obj, void *caller)
+void *slab_zero_object(unsigned int id, void *obj) __attribute__((noinline));
+void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *caller)
 	__attribute__((noinline));
 
 /*
- * Allocate from s, whose id is id (passed so the caller's known id does not
- * wait for a load from s), fault injection, might_sleep and __GFP_ZERO
- * included; orig_size is what a kmalloc caller asked for (debug caches
- * red-zone the rest of the object), else s->object_size. The fast path:
- * pop the task's freelist for s; everything else is slab_alloc_slowpath().
+ * Allocate from the cache with this id (kp_slab_caches[id], which the fast
+ * path never reads), fault injection, might_sleep and __GFP_ZERO included;
+ * orig_size is what a kmalloc caller asked for (debug caches red-zone the
+ * rest of the object), or 0 for the whole object. The fast path: pop the
+ * task's freelist for the cache; everything else is slab_alloc_slowpath().
  */
-static __always_inline void *slab_alloc(struct kmem_cache *s, unsigned int id, gfp_t gfp,
-					int node, void *caller, size_t orig_size)
+static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, void *caller,
+					size_t orig_size)
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
@@ -205,53 +251,52 @@ static __always_inline void *slab_alloc(struct kmem_cache *s, unsigned int id, g
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	/* Fault injection armed, or a new task: the slow path decides. */
 	if (unlikely(task->fail_nth || kp_failslab_armed || !task->alloc))
-		return slab_alloc_slowpath(s, gfp, node, caller, orig_size);
+		return slab_alloc_slowpath(id, gfp, node, caller, orig_size);
 	c = task_cpu(task, id);
 	obj = c->freelist;
 	if (unlikely(!obj || (node != NUMA_NO_NODE && node != c->node)))
-		return slab_alloc_slowpath(s, gfp, node, caller, orig_size);
-	unpoison_object(s, obj);
-	c->freelist = get_freepointer(s, obj);
-	count_inc(&c->allocs);
+		return slab_alloc_slowpath(id, gfp, node, caller, orig_size);
+	unpoison_object(kp_slab_caches[id], obj);
+	c->freelist = freeptr_get(c->random, c->offset, obj);
+	count_inc(&c->live);
 	if (unlikely(gfp & __GFP_ZERO))
-		return slab_zero_object(s, obj);	/* a tail call: the fast path saves nothing */
+		return slab_zero_object(id, obj);	/* a tail call: the fast path saves nothing */
 	return obj;
 }
 
 /*
- * Free obj, known to lie in slab of cache s (id id, as for slab_alloc). The
- * fast path: push on the task's freelist when obj is in the task's current
- * slab, or on the slab's own freelist when the task owns that slab (and obj
- * is not already the head); everything else, checks included, is
+ * Free obj, known to lie in slab of the cache with this id. The fast path:
+ * push on the task's freelist when obj is in the task's current slab, or
+ * on the slab's own freelist when the task owns that slab (and obj is not
+ * already the head); everything else, checks included, is
  * slab_free_slowpath().
  */
-static __always_inline void slab_free(struct kmem_cache *s, unsigned int id, struct slab *slab,
-				      void *obj, void *caller)
+static __always_inline void slab_free(unsigned int id, struct slab *slab, void *obj, void *caller)
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 
-	if (likely(task->alloc && slab_obj_valid(s, obj))) {
+	if (likely(task->alloc)) {
 		c = task_cpu(task, id);
 		if (likely(slab == c->slab)) {
-			if (likely(obj != c->freelist)) {
-				set_freepointer(s, obj, c->freelist);
-				poison_object(s, obj);
+			if (likely(cpu_obj_valid(c, obj) && obj != c->freelist)) {
+				freeptr_set(c->random, c->offset, obj, c->freelist);
+				poison_object(kp_slab_caches[id], obj);
 				c->freelist = obj;
-				count_inc(&c->frees);
+				count_add(&c->live, -1UL);
 				return;
 			}
 		} else if (kp_atomic_load(&slab->owner, KP_RELAXED) == c &&
-			   obj != slab->freelist) {
+			   cpu_obj_valid(c, obj) && obj != slab->freelist) {
 			/* Another slab the task owns: its own freelist, still no atomics. */
-			set_freepointer(s, obj, slab->freelist);
-			poison_object(s, obj);
+			freeptr_set(c->random, c->offset, obj, slab->freelist);
+			poison_object(kp_slab_caches[id], obj);
 			slab->freelist = obj;
-			count_inc(&c->frees);
+			count_add(&c->live, -1UL);
 			return;
 		}
 	}
-	slab_free_slowpath(s, slab, obj, caller);
+	slab_free_slowpath(id, slab, obj, caller);
 }
 
 /* A kmalloc object changed its requested size in place (krealloc): re-red-zone it. */

@@ -76,7 +76,7 @@ struct kp_task *kp_task_from_id(unsigned int id);
 void kp_task_exit_hook_register(void (*fn)(struct kp_task *t));
 void kp_task_hook_exit(struct kp_task *t);
 
-extern __thread struct kp_task kp_thread_task;
+extern __thread struct kp_task kp_thread_task __attribute__((tls_model("local-exec")));
 
 static __always_inline struct kp_task *kp_current(void)
 {
