@@ -48,6 +48,14 @@ int kp_test_teardown(void **state)
 	return 0;
 }
 
+int kp_test_teardown_no_leaks(void **state)
+{
+	kp_fail_nth_set(0);
+	kp_mem_set_limit(0);
+	assert_int_equal(kp_kmemleak_report(stderr), 0);
+	return kp_test_teardown(state);
+}
+
 void kp_test_assert_reports(enum kp_report_kind kind, unsigned long n,
 			    const char *file, int line)
 {

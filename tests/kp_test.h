@@ -24,6 +24,11 @@ extern void *kp_test_last_caller;
 /* cmocka setup/teardown: install the recording handler and zero the counts. */
 int kp_test_setup(void **state);
 int kp_test_teardown(void **state);
+/*
+ * The allocator tests' teardown: disarm fail-nth and the memory limit,
+ * assert that kmemleak finds nothing live, then kp_test_teardown().
+ */
+int kp_test_teardown_no_leaks(void **state);
 
 void kp_test_assert_reports(enum kp_report_kind kind, unsigned long n,
 			    const char *file, int line);
@@ -59,6 +64,9 @@ double kp_test_now(void);
 
 /* A test case with the recording handler around it. */
 #define kp_unit_test(f)	cmocka_unit_test_setup_teardown(f, kp_test_setup, kp_test_teardown)
+/* The same, and nothing may be left allocated after it. */
+#define kp_leak_test(f)	cmocka_unit_test_setup_teardown(f, kp_test_setup, \
+							kp_test_teardown_no_leaks)
 
 /* Run a group with TAP output (the runner parses it). */
 #define kp_run_tests(name, tests)					\

@@ -29,11 +29,7 @@ static int setup(void **state)
 	return kp_test_setup(state);
 }
 
-static int teardown(void **state)
-{
-	assert_int_equal(kp_kmemleak_report(stderr), 0);
-	return kp_test_teardown(state);
-}
+#define arc_test(f) cmocka_unit_test_setup_teardown(f, setup, kp_test_teardown_no_leaks)
 
 static void test_new_clone_put(void **state)
 {
@@ -157,13 +153,13 @@ static void test_clone_saturates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_new_clone_put, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_payload_alignment_and_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_fails_cleanly, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_gfp_kernel_in_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pin_init, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pin_init_failure_leaves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clone_saturates, setup, teardown),
+		arc_test(test_new_clone_put),
+		arc_test(test_payload_alignment_and_round_trip),
+		arc_test(test_new_fails_cleanly),
+		arc_test(test_new_gfp_kernel_in_atomic),
+		arc_test(test_pin_init),
+		arc_test(test_pin_init_failure_leaves_nothing),
+		arc_test(test_clone_saturates),
 	};
 
 	return kp_run_tests("arc", tests);

@@ -11,16 +11,6 @@
 #include "kp_test.h"
 #include "oracle.h"
 
-static int teardown(void **state)
-{
-	kp_fail_nth_set(0);
-	kp_mem_set_limit(0);
-	assert_int_equal(kp_kmemleak_report(stderr), 0);
-	return kp_test_teardown(state);
-}
-
-#define kmalloc_test(f) cmocka_unit_test_setup_teardown(f, kp_test_setup, teardown)
-
 static void test_zero_size(void **state)
 {
 	(void)state;
@@ -360,22 +350,22 @@ static void test_large_cache_yields_under_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		kmalloc_test(test_zero_size),
-		kmalloc_test(test_alloc_free_zero_and_align),
-		kmalloc_test(test_array_overflow_returns_null),
-		kmalloc_test(test_too_large_fails),
-		kmalloc_test(test_blocking_flags_in_atomic),
-		kmalloc_test(test_fail_nth),
-		kmalloc_test(test_failure_warning),
-		kmalloc_test(test_kmemleak_report_format),
-		kmalloc_test(test_size_classes_and_alignment),
-		kmalloc_test(test_krealloc_rules),
-		kmalloc_test(test_interior_pointers_refused_in_every_bucket),
-		kmalloc_test(test_bad_frees_reported_and_refused),
-		kmalloc_test(test_kfree_sensitive_zeroes),
-		kmalloc_test(test_kmalloc_node),
-		kmalloc_test(test_kmemleak_lists_large_blocks),
-		kmalloc_test(test_large_cache_yields_under_limit),
+		kp_leak_test(test_zero_size),
+		kp_leak_test(test_alloc_free_zero_and_align),
+		kp_leak_test(test_array_overflow_returns_null),
+		kp_leak_test(test_too_large_fails),
+		kp_leak_test(test_blocking_flags_in_atomic),
+		kp_leak_test(test_fail_nth),
+		kp_leak_test(test_failure_warning),
+		kp_leak_test(test_kmemleak_report_format),
+		kp_leak_test(test_size_classes_and_alignment),
+		kp_leak_test(test_krealloc_rules),
+		kp_leak_test(test_interior_pointers_refused_in_every_bucket),
+		kp_leak_test(test_bad_frees_reported_and_refused),
+		kp_leak_test(test_kfree_sensitive_zeroes),
+		kp_leak_test(test_kmalloc_node),
+		kp_leak_test(test_kmemleak_lists_large_blocks),
+		kp_leak_test(test_large_cache_yields_under_limit),
 	};
 
 	return kp_run_tests("kmalloc", tests);

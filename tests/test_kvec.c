@@ -9,15 +9,6 @@
 
 static const enum kvec_alloc allocs[] = { KVEC_KMALLOC, KVEC_VMALLOC, KVEC_KVMALLOC };
 
-static int teardown(void **state)
-{
-	kp_fail_nth_set(0);
-	assert_int_equal(kp_kmemleak_report(stderr), 0);
-	return kp_test_teardown(state);
-}
-
-#define kvec_test(f) cmocka_unit_test_setup_teardown(f, kp_test_setup, teardown)
-
 static void test_push_and_growth(void **state)
 {
 	(void)state;
@@ -138,11 +129,11 @@ static void test_zero_sized_elements(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		kvec_test(test_push_and_growth),
-		kvec_test(test_reserve_extend_truncate),
-		kvec_test(test_enomem_leaves_vector_unchanged),
-		kvec_test(test_vvec_and_kvvec_storage),
-		kvec_test(test_zero_sized_elements),
+		kp_leak_test(test_push_and_growth),
+		kp_leak_test(test_reserve_extend_truncate),
+		kp_leak_test(test_enomem_leaves_vector_unchanged),
+		kp_leak_test(test_vvec_and_kvvec_storage),
+		kp_leak_test(test_zero_sized_elements),
 	};
 
 	return kp_run_tests("kvec", tests);

@@ -12,16 +12,6 @@
 
 #include "kp_test.h"
 
-static int teardown(void **state)
-{
-	kp_fail_nth_set(0);
-	kp_mem_set_limit(0);
-	assert_int_equal(kp_kmemleak_report(stderr), 0);
-	return kp_test_teardown(state);
-}
-
-#define vm_test(f) cmocka_unit_test_setup_teardown(f, kp_test_setup, teardown)
-
 static void test_vmalloc_basics(void **state)
 {
 	char *p = vmalloc(10000), *z = vzalloc(3 * PAGE_SIZE);
@@ -222,15 +212,15 @@ static void test_kvrealloc_never_migrates_back(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		vm_test(test_vmalloc_basics),
-		vm_test(test_guard_page),
-		vm_test(test_vmalloc_node_and_context),
-		vm_test(test_vfree_misuse),
-		vm_test(test_vrealloc),
-		vm_test(test_vmalloc_under_limit),
-		vm_test(test_kvmalloc_chooses),
-		vm_test(test_kvmalloc_fallback_rules),
-		vm_test(test_kvrealloc_never_migrates_back),
+		kp_leak_test(test_vmalloc_basics),
+		kp_leak_test(test_guard_page),
+		kp_leak_test(test_vmalloc_node_and_context),
+		kp_leak_test(test_vfree_misuse),
+		kp_leak_test(test_vrealloc),
+		kp_leak_test(test_vmalloc_under_limit),
+		kp_leak_test(test_kvmalloc_chooses),
+		kp_leak_test(test_kvmalloc_fallback_rules),
+		kp_leak_test(test_kvrealloc_never_migrates_back),
 	};
 
 	return kp_run_tests("vmalloc", tests);
