@@ -326,6 +326,68 @@ static void test_kmemleak_lists_cache_objects(void **state)
 	kmem_cache_destroy(s);
 }
 
+/*
+ * Objects a task freed wait in its sheaves (and its hot slot): they are
+ * free, so neither the live count nor kmemleak's walk may show them.
+ */
+static void test_objects_in_sheaves_are_free(void **state)
+{
+	enum { N = 100, KEEP = 3 };
+	struct kmem_cache *s = kmem_cache_create("sheafed", 40, 0, SLAB_NO_USER_FLAGS, NULL);
+	void *objs[N];
+	char *buf = NULL, *p;
+	size_t len = 0, listed = 0;
+	FILE *mem;
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	for (int i = KEEP; i < N; i++)
+		kmem_cache_free(s, objs[i]);
+	assert_int_equal(kmem_cache_live_objects(s), KEEP);
+	mem = open_memstream(&buf, &len);
+	kp_kmemleak_report(mem);
+	fclose(mem);
+	for (p = buf; (p = strstr(p, "cache \"sheafed\"")); p++)
+		listed++;
+	assert_int_equal(listed, KEEP);
+	for (int i = 0; i < KEEP; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "unreferenced object %p ", objs[i]);
+		assert_non_null(strstr(buf, line));
+	}
+	free(buf);
+	for (int i = 0; i < KEEP; i++)
+		kmem_cache_free(s, objs[i]);
+	kmem_cache_destroy(s);
+	assert_no_reports();
+}
+
+/* The object freed last is the hot one: freeing it again is caught without debugging. */
+static void test_double_free_of_hot_object_refused(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("hot", 64, 0, SLAB_NO_USER_FLAGS, NULL);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+	void *q = kmem_cache_alloc(s, GFP_KERNEL);
+
+	(void)state;
+	kmem_cache_free(s, q);
+	kmem_cache_free(s, p);
+	kmem_cache_free(s, p);
+	assert_reports(KP_REPORT_DOUBLE_FREE, 1);
+	assert_msg_contains("Object already free");
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+	/* Refused: p and q each come back once. */
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	assert_ptr_not_equal(p, q);
+	assert_int_equal(kmem_cache_live_objects(s), 2);
+	kmem_cache_free(s, p);
+	kmem_cache_free(s, q);
+	kmem_cache_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +404,8 @@ int main(void)
 		slab_test(test_many_slabs_shuffled_frees),
 		slab_test(test_alloc_node),
 		slab_test(test_kmemleak_lists_cache_objects),
+		slab_test(test_objects_in_sheaves_are_free),
+		slab_test(test_double_free_of_hot_object_refused),
 	};
 
 	return kp_run_tests("slab", tests);

@@ -3,8 +3,9 @@
  * slab.h - kmalloc and slab caches (include/linux/slab.h).
  *
  * Slab caches (kmem_cache_*) are SLUB's design (mm/slub.c, alloc/slub.c):
- * a per-task current slab with a lock-free freelist, remote frees pushed on
- * the slab itself, partial slabs per NUMA node. kmalloc (alloc/kmalloc.c)
+ * per-task sheaves of free objects in front of per-task slabs with
+ * lock-free freelists, remote frees pushed on the slab itself, partial
+ * slabs per NUMA node. kmalloc (alloc/kmalloc.c)
  * serves 8 B .. 8 KiB from the kernel's size classes and larger requests
  * from whole pages, up to KMALLOC_MAX_SIZE.
  */

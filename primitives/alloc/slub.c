@@ -2,39 +2,63 @@
 /*
  * slub.c - slab caches in the design of mm/slub.c.
  *
- * Fast path. Each task has, per cache, a current slab and a freelist of
- * its free objects (struct kmem_cache_cpu, SLUB's cpu slab). Allocation pops
- * that freelist, a free into the current slab pushes it: plain loads and
- * stores, no lock, no atomic read-modify-write. A task also keeps owning up
- * to MAX_OWNED slabs it retired (SLUB's per-cpu partial slabs): its frees
- * into those push on the slab's own freelist, again without atomics, and
- * its slow path refills from them before it touches a node's list. "Per task" rather than per
- * CPU: user space cannot stop a thread from migrating between the read and
- * the write of a per-CPU freelist without rseq critical sections, which
- * would need assembly per architecture and do not exist in the model
- * build; a per-task cache reached through kp_current() is the same thing
- * when tasks are pinned, works under the model scheduler, and costs one TLS
- * load.
+ * Fast path: sheaves, as in mm/slub.c (opt-in since Linux 6.18, for every
+ * cache and in place of the cpu slab since 7.0: struct slub_percpu_sheaves,
+ * alloc_from_pcs(), free_to_pcs()). Each task has, per
+ * cache, two arrays of free objects: "main", which every allocation pops
+ * and every free pushes, and "spare", swapped in when main runs empty or
+ * full. Objects in a sheaf carry no free pointer, so the fast paths chase
+ * no pointer and decode nothing: an index, a load, a store, no lock, no
+ * atomic read-modify-write. In front of main sits one "hot" object, the
+ * last freed, so that a free and the allocation after it (the commonest
+ * pattern) hand the object over through one field (see struct
+ * kmem_cache_cpu). A sheaf holds objects of the task's node only; frees of
+ * other nodes' objects, and allocations that name a node, go to the slab
+ * layer directly, as can_free_to_pcs() and the node test of the kernel's
+ * slab_alloc_node() rule. The kernel's per-node "barn" of full and empty
+ * sheaves is left out: a kprim sheaf is a task's and is sized for one
+ * (calculate_sheaf_capacity() below).
  *
- * Remote frees. A free into a slab the freeing task does not own pushes
- * the object on the slab's remote_free stack with one
- * compare-and-swap (SLUB does the same with its cmpxchg on slab->freelist).
- * The owner takes the whole stack with one exchange when its freelist runs
- * dry. Bit 0 of remote_free marks a slab that is full and owned by nobody:
- * the remote free that clears it puts the slab on its node's partial list,
- * exactly once, under that node's list_lock. No global lock anywhere on
- * these paths.
+ * "Per task" rather than per CPU: user space cannot stop a thread from
+ * migrating between the read and the write of a per-CPU array without
+ * rseq critical sections, which would need assembly per architecture and
+ * do not exist in the model build; a per-task cache reached through
+ * kp_current() is the same thing when tasks are pinned, works under the
+ * model scheduler, and costs one TLS load.
+ *
+ * The slab layer behind the sheaves refills and flushes them, an object
+ * at a time, and serves what the sheaves do not. Unlike 7.0, which took
+ * the cpu slab out, it keeps one per task: each task has, per cache, a
+ * current slab and a freelist of its free objects, and owns up to
+ * MAX_OWNED slabs it retired (SLUB's former per-cpu partial slabs).
+ * Objects going back to those are pushed on the slab's own freelist
+ * without atomics, and a refill takes from them before it touches a
+ * node's list_lock, which without the kernel's barn would otherwise be
+ * taken on every refill.
+ *
+ * Remote frees. An object going back to a slab the task does not own is
+ * pushed on the slab's remote_free stack with one compare-and-swap (SLUB
+ * does the same with its cmpxchg on slab->freelist). The owner takes the
+ * whole stack with one exchange when its freelist runs dry. Bit 0 of
+ * remote_free marks a slab that is full and owned by nobody: the remote
+ * free that clears it puts the slab on its node's partial list, exactly
+ * once, under that node's list_lock. No global lock anywhere on these
+ * paths. A task frees other tasks' objects into its own sheaves first, as
+ * the kernel's CPUs do; they reach the remote stacks when a sheaf is
+ * flushed.
  *
  * Slow path. When the current slab and the owned ones are exhausted the
  * task takes a slab from the node's partial list, or makes a new one from
  * the page allocator, giving its oldest owned slab back beyond MAX_OWNED.
- * Ending tasks, kmem_cache_shrink() and kmem_cache_destroy() hand every
- * owned slab back ("deactivate") with its remaining free objects.
+ * Ending tasks, kmem_cache_shrink() and kmem_cache_destroy() flush every
+ * sheaf and hand every owned slab back ("deactivate") with its remaining
+ * free objects.
  *
- * Hardening, as CONFIG_SLAB_FREELIST_HARDENED: free pointers are stored as
- * ptr ^ cache->random ^ swab(address of the pointer), kept in the middle of
- * the object (outside it when there is a constructor), and freeing the
- * object at the head of the freelist again is reported as a double free.
+ * Hardening, as CONFIG_SLAB_FREELIST_HARDENED: free pointers in the slab
+ * layer are stored as ptr ^ cache->random ^ swab(address of the pointer),
+ * kept in the middle of the object (outside it when there is a
+ * constructor). Freeing the hot object again, or the object at the head
+ * of a slab freelist, is reported as a double free and refused.
  * kfree()/kmem_cache_free() look every pointer up in the page map first, so
  * a pointer kprim never gave, one into the middle of an object, or one
  * given to the wrong cache is reported as an invalid free and refused.
@@ -104,6 +128,25 @@ static struct slub_task task_list = { .prev = &task_list, .next = &task_list };
 static DEFINE_RAW_SPINLOCK(task_lock);
 
 /* ---- freelists ---------------------------------------------------------------------- */
+
+/*
+ * Free pointers, hardened (CONFIG_SLAB_FREELIST_HARDENED): stored as
+ * ptr ^ random ^ swab(where it is stored). Only the slab layer has them:
+ * objects in sheaves carry none.
+ */
+static inline __no_asan void *get_freepointer(const struct kmem_cache *s, void *obj)
+{
+	uintptr_t where = (uintptr_t)obj + s->offset;
+
+	return (void *)(*(uintptr_t *)where ^ s->random ^ __builtin_bswap64(where));
+}
+
+static inline __no_asan void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
+{
+	uintptr_t where = (uintptr_t)obj + s->offset;
+
+	*(uintptr_t *)where = (uintptr_t)fp ^ s->random ^ __builtin_bswap64(where);
+}
 
 static __no_sanitize_coverage size_t freelist_count(const struct kmem_cache *s, void *p)
 {
@@ -301,16 +344,6 @@ static void release_owned(struct kmem_cache *s, struct slab *slab, void *freelis
 	raw_spin_unlock(&n->list_lock);
 }
 
-/* The fast paths' copies of s's constants in c (struct kmem_cache_cpu). */
-static void cpu_set_cache(const struct kmem_cache *s, struct kmem_cache_cpu *c)
-{
-	c->random = s->random;
-	c->offset = s->offset;
-	c->divisor_magic = s->divisor_magic;
-	c->objects_bytes = (unsigned int)s->objects_bytes;
-	c->slab_mask = (unsigned int)s->slab_mask;
-}
-
 static void own_slab(struct kmem_cache_cpu *c, struct slab *slab)
 {
 	slab->prev = NULL;
@@ -332,11 +365,15 @@ static void disown_slab(struct kmem_cache_cpu *c, struct slab *slab)
 	c->nr_owned--;
 }
 
-/* Deactivate a task's slabs, current and owned, handing back their free objects. */
+static void sheaves_flush(struct kmem_cache *s, struct kmem_cache_cpu *c);
+
+/* Deactivate a task's sheaves and slabs, handing back their free objects. */
 static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
-	struct slab *slab = c->slab;
+	struct slab *slab;
 
+	sheaves_flush(s, c);
+	slab = c->slab;
 	if (slab) {
 		c->slab = NULL;
 		release_owned(s, slab, c->freelist);
@@ -368,7 +405,6 @@ static bool get_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, int node
 		c->freelist = kp_atomic_xchg(&slab->remote_free, NULL, KP_ACQUIRE);
 	kp_atomic_store(&slab->owner, c, KP_RELAXED);
 	c->slab = slab;
-	c->node = node;
 	return true;
 }
 
@@ -441,7 +477,6 @@ static bool new_slab(struct kmem_cache *s, struct kmem_cache_cpu *c, int node, g
 	c->slab = slab;
 	c->freelist = slab->freelist;
 	slab->freelist = NULL;
-	c->node = node;
 	return true;
 }
 
@@ -449,7 +484,7 @@ static void *alloc_debug(struct kmem_cache *s, gfp_t gfp, int node, void *caller
 			 size_t orig_size);
 static void free_debug(struct kmem_cache *s, struct slab *slab, void *obj, void *caller);
 
-/* ---- allocation ----------------------------------------------------------------------------- */
+/* ---- allocation, in the slab layer ------------------------------------------------------ */
 
 /* Take a slab's frees as the task's freelist: its own list first, then the remote stack. */
 static void *take_frees(struct slab *slab)
@@ -469,15 +504,14 @@ static void *take_frees(struct slab *slab)
  * ___slab_alloc(): the current slab is exhausted (or on the wrong node).
  * Take its remote frees; else switch to an owned slab with free objects;
  * else keep the exhausted slab owned (giving the oldest one back beyond
- * MAX_OWNED) and take a slab from the node's partial list or a new one.
+ * MAX_OWNED) and take a slab from the node's partial list, or, if
+ * may_grow, a new one.
  */
 static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_cpu *c,
-					gfp_t gfp, int node)
+					gfp_t gfp, int node, bool may_grow)
 {
 	struct slab *cur = c->slab, *slab;
 	void *obj;
-
-	cpu_set_cache(s, c);	/* before c holds any slab of s */
 
 	if (cur && node != NUMA_NO_NODE && cur->node != node) {
 		/* The wrong node: park the current slab, free objects and all. */
@@ -504,7 +538,6 @@ static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_
 		if (slab) {
 			disown_slab(c, slab);
 			c->slab = slab;
-			c->node = slab->node;
 		} else {
 			int nid = node == NUMA_NO_NODE ? local_node() : node;
 
@@ -518,15 +551,244 @@ static __noinline void *slab_alloc_slow(struct kmem_cache *s, struct kmem_cache_
 			}
 			if (!get_partial(s, c, nid) &&
 			    (node != NUMA_NO_NODE || !get_partial(s, c, 0)) &&
-			    !new_slab(s, c, nid, gfp))
+			    (!may_grow || !new_slab(s, c, nid, gfp)))
 				return NULL;
 		}
 	}
 	obj = c->freelist;
-	unpoison_object(s, obj);
 	c->freelist = get_freepointer(s, obj);
 	return obj;
 }
+
+/*
+ * One free object of the slab layer, on node unless NUMA_NO_NODE, still
+ * poisoned; NULL if there is none (and, unless may_grow, no slab is made).
+ */
+static void *slab_get_object(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp,
+			     int node, bool may_grow)
+{
+	void *obj = c->freelist;
+
+	if (obj && (node == NUMA_NO_NODE || node == c->slab->node))
+		c->freelist = get_freepointer(s, obj);
+	else if (!(obj = slab_alloc_slow(s, c, gfp, node, may_grow)))
+		return NULL;
+	count_inc(&c->live);
+	return obj;
+}
+
+/* ---- free, in the slab layer ------------------------------------------------------------ */
+
+static __cold void report_double_free(struct kmem_cache *s, void *obj, void *caller)
+{
+	kp_report(KP_REPORT_DOUBLE_FREE, caller,
+		  "BUG %s: Object already free: %p (naive double free or corruption)",
+		  s->name, obj);
+}
+
+/* __slab_free(): obj is in a slab the task does not own. False if refused. */
+static __noinline bool slab_free_remote(struct kmem_cache *s, struct slab *slab, void *obj,
+					void *caller)
+{
+	void *old = kp_atomic_load(&slab->remote_free, KP_RELAXED);
+	void *head;
+
+	do {
+		head = (void *)((uintptr_t)old & ~SLAB_UNOWNED_FULL);
+		if (unlikely(head == obj)) {
+			report_double_free(s, obj, caller);
+			return false;
+		}
+		set_freepointer(s, obj, head);
+		poison_object(s, obj);
+	} while (!kp_atomic_try_cmpxchg(&slab->remote_free, &old, obj, KP_RELEASE));
+
+	if ((uintptr_t)old & SLAB_UNOWNED_FULL) {
+		struct kmem_cache_node *n = &s->node[slab->node];
+
+		raw_spin_lock(&n->list_lock);
+		add_partial(n, slab);
+		raw_spin_unlock(&n->list_lock);
+	}
+	return true;
+}
+
+/*
+ * Put obj back on a freelist of its slab: the task's own when the slab is
+ * its current one, the slab's when the task owns it (no atomics either
+ * way), else the slab's remote stack. Freeing the head again is refused.
+ */
+static void slab_put_object(struct kmem_cache *s, struct kmem_cache_cpu *c, struct slab *slab,
+			    void *obj, void *caller)
+{
+	void **list;
+
+	if (slab == c->slab)
+		list = &c->freelist;
+	else if (kp_atomic_load(&slab->owner, KP_RELAXED) == c)
+		list = &slab->freelist;
+	else if (slab_free_remote(s, slab, obj, caller))
+		list = NULL;
+	else
+		return;
+	if (list) {
+		if (unlikely(obj == *list)) {
+			report_double_free(s, obj, caller);
+			return;
+		}
+		set_freepointer(s, obj, *list);
+		poison_object(s, obj);
+		*list = obj;
+	}
+	count_add(&c->live, -1UL);
+}
+
+/* ---- sheaves ------------------------------------------------------------------------------ */
+
+/*
+ * Objects a sheaf holds. The kernel's calculate_sheaf_capacity() sizes
+ * them for a CPU's share (60 objects under 256 B down to 4 of a page and
+ * more); a kprim sheaf is a task's, so it is sized by bytes instead, as
+ * tcmalloc's and mimalloc's thread caches are: SHEAF_BYTES of objects, at
+ * most SHEAF_MAX_OBJECTS.
+ */
+#define SHEAF_BYTES		(64 << 10)
+#define SHEAF_MAX_OBJECTS	1024
+#define SHEAF_MIN_OBJECTS	4
+/*
+ * What one refill takes at most: about the kernel's sheaf of small
+ * objects, so that a cache a task barely uses costs it little; frees then
+ * grow a sheaf to its capacity.
+ */
+#define SHEAF_REFILL_OBJECTS	64
+
+static unsigned int calculate_sheaf_capacity(const struct kmem_cache *s)
+{
+	unsigned int objects = SHEAF_BYTES / s->size;
+
+	if (kmem_cache_debug(s))
+		return 0;	/* as the kernel's: debug caches have no sheaves */
+	if (objects > SHEAF_MAX_OBJECTS)
+		objects = SHEAF_MAX_OBJECTS;
+	if (objects < SHEAF_MIN_OBJECTS)
+		objects = SHEAF_MIN_OBJECTS;
+	return objects;
+}
+
+/* The page order of a task's two sheaves of s. */
+static unsigned int sheaves_order(const struct kmem_cache *s)
+{
+	size_t bytes = 2 * (size_t)s->sheaf_capacity * sizeof(void *);
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+/*
+ * Give c its two sheaves of s, and the copies of s's object-start test
+ * the free fast path uses. False for debug caches (no sheaves) or without
+ * memory. The block is the allocator's bookkeeping: it never fails by
+ * the memory limit or by injection.
+ */
+static bool sheaves_setup(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	unsigned int capacity = s->sheaf_capacity;
+	void **block;
+
+	if (!capacity)
+		return false;
+	block = kp_pages_alloc(sheaves_order(s), NUMA_NO_NODE, __GFP_NOFAIL | __GFP_NOWARN);
+	if (!block)
+		return false;
+	c->hot = NULL;
+	c->main = block;
+	c->spare = block + capacity;
+	c->size = 0;
+	c->spare_size = 0;
+	c->divisor_magic = s->divisor_magic;
+	c->objects_bytes = (unsigned int)s->objects_bytes;
+	c->slab_mask = (unsigned int)s->slab_mask;
+	c->node = local_node();
+	c->capacity = capacity;
+	return true;
+}
+
+/* sheaf_flush_unused(): every object of a sheaf back to its slab. */
+static void sheaf_flush(struct kmem_cache *s, struct kmem_cache_cpu *c, void **sheaf,
+			unsigned int *size)
+{
+	for (unsigned int i = 0; i < *size; i++)
+		slab_put_object(s, c, virt_to_slab(sheaf[i]), sheaf[i], KP_CALLER);
+	kp_atomic_store(size, 0, KP_RELAXED);
+}
+
+/* Empty c's hot object and sheaves into the slabs and free them: c has no sheaves after. */
+static void sheaves_flush(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	if (!c->capacity)
+		return;
+	if (c->hot) {
+		slab_put_object(s, c, virt_to_slab(c->hot), c->hot, KP_CALLER);
+		kp_atomic_store(&c->hot, NULL, KP_RELAXED);
+	}
+	sheaf_flush(s, c, c->main, &c->size);
+	sheaf_flush(s, c, c->spare, &c->spare_size);
+	c->capacity = 0;
+	kp_pages_free(c->main < c->spare ? c->main : c->spare, sheaves_order(s));
+	c->main = NULL;
+	c->spare = NULL;
+}
+
+static void sheaves_swap(struct kmem_cache_cpu *c)
+{
+	void **sheaf = c->main;
+	unsigned int size = c->size;
+
+	c->main = c->spare;
+	c->spare = sheaf;
+	kp_atomic_store(&c->size, c->spare_size, KP_RELAXED);
+	kp_atomic_store(&c->spare_size, size, KP_RELAXED);
+}
+
+/*
+ * __pcs_replace_empty_main(): main is empty. Swap in the spare if it has
+ * objects; else put up to SHEAF_REFILL_OBJECTS in main from the slab
+ * layer, making a new slab only for the first object, so a refill costs
+ * no more memory than the allocation that asked for it. False if not even
+ * one object could be had.
+ */
+static bool sheaf_refill(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
+{
+	unsigned int refill = c->capacity < SHEAF_REFILL_OBJECTS ? c->capacity :
+			      SHEAF_REFILL_OBJECTS;
+	unsigned int size = 0;
+	void *obj;
+
+	if (c->spare_size) {
+		sheaves_swap(c);
+		return true;
+	}
+	while (size < refill &&
+	       (obj = slab_get_object(s, c, gfp, NUMA_NO_NODE, size == 0)))
+		c->main[size++] = obj;
+	kp_atomic_store(&c->size, size, KP_RELAXED);
+	return size;
+}
+
+/*
+ * __pcs_replace_full_main(): main is full. Swap in the spare, emptied
+ * into the slabs first if it is full too.
+ */
+static void sheaf_make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	if (c->spare_size == c->capacity)
+		sheaf_flush(s, c, c->spare, &c->spare_size);
+	sheaves_swap(c);
+}
+
+/* ---- the slow paths ---------------------------------------------------------------------- */
 
 void *slab_zero_object(unsigned int id, void *obj)
 {
@@ -539,7 +801,11 @@ void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
 	return NULL;
 }
 
-/* What slab_alloc()'s fast path does not: set up the task, debug caches, refills. */
+/*
+ * What slab_alloc()'s fast path does not: fault injection, setting up the
+ * task, debug caches, a node asked for (straight from the slab layer, as
+ * the kernel's sheaves serve only NUMA_NO_NODE), an empty main sheaf.
+ */
 void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, size_t orig_size)
 {
 	struct kmem_cache *s = kp_slab_caches[id];
@@ -553,23 +819,29 @@ void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, si
 		return slab_alloc_failed(s, gfp);
 	c = this_cpu(s);
 	if (unlikely(kmem_cache_debug(s))) {
-		/* Debug caches never have a task freelist: always here. */
+		/* Debug caches never have sheaves: always here. */
 		obj = alloc_debug(s, gfp, node, caller, orig_size ? orig_size : s->object_size);
 		if (unlikely(!obj))
 			return slab_alloc_failed(s, gfp);
 		count_inc(&c->live);
 		return obj;
 	}
-	obj = c->freelist;
-	if (obj && (node == NUMA_NO_NODE || node == c->node)) {
-		unpoison_object(s, obj);
-		c->freelist = get_freepointer(s, obj);
+	if (node == NUMA_NO_NODE && (c->capacity || sheaves_setup(s, c))) {
+		obj = c->hot;
+		if (obj) {
+			kp_atomic_store(&c->hot, NULL, KP_RELAXED);
+		} else {
+			if (!c->size && !sheaf_refill(s, c, gfp))
+				return slab_alloc_failed(s, gfp);
+			obj = c->main[c->size - 1];
+			kp_atomic_store(&c->size, c->size - 1, KP_RELAXED);
+		}
 	} else {
-		obj = slab_alloc_slow(s, c, gfp, node);
+		obj = slab_get_object(s, c, gfp, node, true);
 		if (unlikely(!obj))
 			return slab_alloc_failed(s, gfp);
 	}
-	count_inc(&c->live);
+	unpoison_object(s, obj);
 	if (gfp & __GFP_ZERO)
 		memset(obj, 0, s->object_size);
 	return obj;
@@ -608,42 +880,6 @@ int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t nr, void **p
 	return (int)nr;
 }
 
-/* ---- free ----------------------------------------------------------------------------------- */
-
-static __cold void report_double_free(struct kmem_cache *s, void *obj, void *caller)
-{
-	kp_report(KP_REPORT_DOUBLE_FREE, caller,
-		  "BUG %s: Object already free: %p (naive double free or corruption)",
-		  s->name, obj);
-}
-
-/* __slab_free(): obj is in a slab the task does not own. False if refused. */
-static __noinline bool slab_free_remote(struct kmem_cache *s, struct slab *slab, void *obj,
-					void *caller)
-{
-	void *old = kp_atomic_load(&slab->remote_free, KP_RELAXED);
-	void *head;
-
-	do {
-		head = (void *)((uintptr_t)old & ~SLAB_UNOWNED_FULL);
-		if (unlikely(head == obj)) {
-			report_double_free(s, obj, caller);
-			return false;
-		}
-		set_freepointer(s, obj, head);
-		poison_object(s, obj);
-	} while (!kp_atomic_try_cmpxchg(&slab->remote_free, &old, obj, KP_RELEASE));
-
-	if ((uintptr_t)old & SLAB_UNOWNED_FULL) {
-		struct kmem_cache_node *n = &s->node[slab->node];
-
-		raw_spin_lock(&n->list_lock);
-		add_partial(n, slab);
-		raw_spin_unlock(&n->list_lock);
-	}
-	return true;
-}
-
 static __cold void report_invalid_free(struct kmem_cache *s, const void *obj, void *caller,
 				       const char *why)
 {
@@ -651,7 +887,11 @@ static __cold void report_invalid_free(struct kmem_cache *s, const void *obj, vo
 		  s ? s->name : "kmalloc", obj, why);
 }
 
-/* What slab_free()'s fast path does not: bad pointers, the task's first free, remote frees. */
+/*
+ * What slab_free()'s fast path does not: bad pointers, setting up the
+ * task, debug caches, a full main sheaf, objects of another node (straight
+ * back to their slab, as the kernel's can_free_to_pcs() rules).
+ */
 void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *caller)
 {
 	struct kmem_cache *s = kp_slab_caches[id];
@@ -665,30 +905,26 @@ void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *cal
 	if (unlikely(!task->alloc) && !slub_task_init(task))
 		return;
 	c = this_cpu(s);
-	if (slab == c->slab) {
-		if (obj == c->freelist) {
-			report_double_free(s, obj, caller);
-			return;
-		}
-		set_freepointer(s, obj, c->freelist);
-		poison_object(s, obj);
-		c->freelist = obj;
-	} else if (unlikely(kmem_cache_debug(s))) {
+	if (unlikely(kmem_cache_debug(s))) {
 		free_debug(s, slab, obj, caller);	/* counts itself, if it frees */
 		return;
-	} else if (kp_atomic_load(&slab->owner, KP_RELAXED) == c) {
-		/* One of the task's own slabs: no atomics, as on the fast path. */
-		if (obj == slab->freelist) {
+	}
+	if ((c->capacity || sheaves_setup(s, c)) && slab->node == c->node) {
+		if (obj == c->hot) {
 			report_double_free(s, obj, caller);
 			return;
 		}
-		set_freepointer(s, obj, slab->freelist);
+		if (c->size == c->capacity)
+			sheaf_make_room(s, c);
 		poison_object(s, obj);
-		slab->freelist = obj;
-	} else if (!slab_free_remote(s, slab, obj, caller)) {
+		if (c->hot) {
+			c->main[c->size] = c->hot;
+			kp_atomic_store(&c->size, c->size + 1, KP_RELAXED);
+		}
+		kp_atomic_store(&c->hot, obj, KP_RELAXED);
 		return;
 	}
-	count_add(&c->live, -1UL);
+	slab_put_object(s, c, slab, obj, caller);
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)
@@ -770,6 +1006,7 @@ static bool calculate_sizes(struct kmem_cache *s)
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
 	s->objects_bytes = (size_t)s->objects * s->size;
 	s->divisor_magic = UINT64_MAX / s->size + 1;	/* ceil(2^64 / size) */
+	s->sheaf_capacity = calculate_sheaf_capacity(s);
 	return s->objects > 0;
 }
 
@@ -840,13 +1077,22 @@ unsigned int kmem_cache_size(const struct kmem_cache *s)
 	return s->object_size;
 }
 
-/* Live objects of s over every task; task_lock held. */
+/*
+ * Live objects of s over every task (task_lock held): what tasks took from
+ * the slabs and did not put back, less what waits in their sheaves.
+ */
 static unsigned long live_objects_locked(struct kmem_cache *s)
 {
 	unsigned long live = kp_atomic_load(&s->flushed_live, KP_RELAXED);
 
-	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next)
-		live += kp_atomic_load(&t->cpu[s->id].live, KP_RELAXED);
+	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
+		struct kmem_cache_cpu *c = &t->cpu[s->id];
+
+		live += kp_atomic_load(&c->live, KP_RELAXED) -
+			kp_atomic_load(&c->size, KP_RELAXED) -
+			kp_atomic_load(&c->spare_size, KP_RELAXED) -
+			(kp_atomic_load(&c->hot, KP_RELAXED) != NULL);
+	}
 	return live;
 }
 
@@ -908,10 +1154,23 @@ typedef void (*object_fn)(struct kmem_cache *s, void *obj, void *arg);
 static size_t for_each_live_debug_object(struct kmem_cache *s, struct slab *slab,
 					 object_fn fn, void *arg);
 
+/* Mark p free in a slab's free_map, if it is one of the slab's objects. */
+static __no_sanitize_coverage void mark_free(const struct kmem_cache *s,
+					     const struct slab *slab, unsigned char *free_map,
+					     const void *p)
+{
+	size_t idx;
+
+	if ((const char *)p < slab->base || (const char *)p >= slab->base + s->objects_bytes)
+		return;
+	idx = (size_t)((const char *)p - slab->base) / s->size;
+	free_map[idx / 8] |= (unsigned char)(1u << (idx % 8));
+}
+
 /*
  * Walk the live objects of s: every object of every slab that is on no
- * freelist (the slab's, its remote stack, or a task's current freelist).
- * Only meaningful when the cache is quiet.
+ * freelist (the slab's, its remote stack, or a task's current freelist)
+ * and in no task's sheaf. Only meaningful when the cache is quiet.
  */
 static __no_sanitize_coverage size_t
 for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
@@ -937,20 +1196,20 @@ for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
 
 			memset(free_map, 0, sizeof(free_map));
 			for (int l = 0; l < 2; l++)
-				for (void *p = lists[l]; p; p = get_freepointer(s, p)) {
-					size_t idx = (size_t)((char *)p - slab->base) / s->size;
-
-					free_map[idx / 8] |= (unsigned char)(1u << (idx % 8));
-				}
+				for (void *p = lists[l]; p; p = get_freepointer(s, p))
+					mark_free(s, slab, free_map, p);
 			raw_spin_lock(&task_lock);
 			for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
-				if (t->cpu[s->id].slab != slab)
-					continue;
-				for (void *p = t->cpu[s->id].freelist; p; p = get_freepointer(s, p)) {
-					size_t idx = (size_t)((char *)p - slab->base) / s->size;
+				struct kmem_cache_cpu *c = &t->cpu[s->id];
 
-					free_map[idx / 8] |= (unsigned char)(1u << (idx % 8));
-				}
+				if (c->slab == slab)
+					for (void *p = c->freelist; p; p = get_freepointer(s, p))
+						mark_free(s, slab, free_map, p);
+				mark_free(s, slab, free_map, c->hot);
+				for (unsigned int j = 0; j < c->size; j++)
+					mark_free(s, slab, free_map, c->main[j]);
+				for (unsigned int j = 0; j < c->spare_size; j++)
+					mark_free(s, slab, free_map, c->spare[j]);
 			}
 			raw_spin_unlock(&task_lock);
 			for (size_t idx = 0; idx < s->objects; idx++) {

@@ -24,13 +24,11 @@
 /* no_sanitize does not survive inlining into an instrumented caller. */
 #define __no_asan		__attribute__((no_sanitize("address"), noinline)) \
 				__no_sanitize_coverage
-#define __freeptr_inline
 #else
 #define poison_object(s, p)	((void)(s), (void)(p))
 #define unpoison_object(s, p)	((void)(s), (void)(p))
 #define unpoison_slab(s, p)	((void)(s), (void)(p))
 #define __no_asan
-#define __freeptr_inline	__always_inline
 #endif
 
 #define KP_MAX_CACHES	256
@@ -72,6 +70,7 @@ struct kmem_cache {
 	unsigned int meta_offset;	/* debug: where struct slab_debug_meta lives */
 	unsigned int order;		/* a slab is 2^order pages */
 	unsigned int objects;		/* objects per slab */
+	unsigned int sheaf_capacity;	/* objects per sheaf; 0: no sheaves (debug caches) */
 	uintptr_t slab_mask;		/* (PAGE_SIZE << order) - 1: slabs are aligned to it */
 	uint64_t divisor_magic;		/* ceil(2^64 / size): "is a multiple of size" test */
 	size_t objects_bytes;		/* objects * size */
@@ -103,31 +102,46 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 }
 
 /*
- * A task's current slab and its free objects, per cache (SLUB's cpu slab),
- * and the other slabs it owns (like SLUB's per-cpu partial slabs): frees
- * from the owner into them are plain pushes on the slab's freelist.
+ * A task's state per cache, in two cache lines.
  *
- * The fast paths read this one cache line and nothing else of the cache:
- * the cache's free pointer constants and its object-start test are copied
- * here when the task first takes a slab of it (cpu_set_cache()). The
- * copies stay zero for debug caches, whose every call takes the slow path.
+ * The first is all the fast paths read: the task's sheaves (mm/slub.c
+ * struct slub_percpu_sheaves: arrays of free objects, "main" serving every
+ * call and "spare" swapped in when main runs empty or full) and copies of
+ * the cache's object-start test, made when the sheaves are set up
+ * (sheaves_setup()). capacity stays 0 for debug caches, whose every call
+ * takes the slow path.
+ *
+ * In front of main sits hot, the object freed last. A free followed by an
+ * allocation, the commonest pattern, passes the object through that one
+ * field, whose address depends on nothing loaded; through main, the
+ * allocation would wait on the free's update of size and then on the load
+ * of the slot it names. A free moves the previous hot object onto main.
+ *
+ * The second is the slab layer behind the sheaves, which only refills and
+ * flushes them: the task's current slab and its freelist (SLUB's former
+ * cpu slab) and the other slabs it owns (its per-cpu partial slabs).
  */
 struct kmem_cache_cpu {
-	void *freelist;
-	struct slab *slab;
-	unsigned long live;		/* allocations minus frees; owner-written, read by anyone */
-	uintptr_t random;		/* = s->random */
+	void *hot;			/* the object freed last, or NULL; owner-written */
+	void **main;			/* the main sheaf */
+	unsigned int size;		/* objects in main; owner-written, read by anyone */
+	unsigned int capacity;		/* of each sheaf; 0: no sheaves */
 	uint64_t divisor_magic;		/* = s->divisor_magic */
-	unsigned int offset;		/* = s->offset */
 	unsigned int objects_bytes;	/* = s->objects_bytes */
 	unsigned int slab_mask;		/* = s->slab_mask */
-	int16_t node;
-	uint16_t nr_owned;
-	struct slab *owned;
-} __attribute__((aligned(64)));	/* one line each: no split loads on the fast path */
+	int node;			/* sheaves hold objects of this node only */
+
+	void **spare __attribute__((aligned(64)));
+	unsigned int spare_size;	/* owner-written, read by anyone */
+	unsigned int nr_owned;
+	unsigned long live;		/* objects taken from slabs minus those put back */
+	void *freelist;			/* the current slab's free objects */
+	struct slab *slab;		/* the current slab */
+	struct slab *owned;		/* the other slabs the task owns */
+} __attribute__((aligned(64)));
 
 struct slub_task {
-	struct kmem_cache_cpu cpu[KP_MAX_CACHES];	/* first: a cache's state is task->alloc + id * 64 */
+	struct kmem_cache_cpu cpu[KP_MAX_CACHES];	/* first: a cache's state is task->alloc + id * 128 */
 	struct slub_task *prev, *next;
 	/* Large kmalloc: live counts, and one freed block kept per order. */
 	unsigned long large_allocs, large_frees;
@@ -159,46 +173,6 @@ static __always_inline void count_add(unsigned long *counter, unsigned long n)
 static __always_inline void count_inc(unsigned long *counter)
 {
 	count_add(counter, 1);
-}
-
-/*
- * Free pointers, hardened: ptr ^ random ^ swab(where it is stored). The
- * mask is made apart from the loaded value, so the pointer chase between
- * a free and the next allocation carries one xor, not two.
- */
-static __always_inline uintptr_t freeptr_mask(uintptr_t random, uintptr_t where)
-{
-	uintptr_t mask = random ^ __builtin_bswap64(where);
-
-	__asm__("" : "+r"(mask));	/* keep the compiler from re-associating the xors */
-	return mask;
-}
-
-static __freeptr_inline __no_asan void *freeptr_get(uintptr_t random, unsigned int offset,
-						   void *obj)
-{
-	uintptr_t where = (uintptr_t)obj + offset;
-	uintptr_t mask = freeptr_mask(random, where);
-
-	return (void *)(*(uintptr_t *)where ^ mask);
-}
-
-static __freeptr_inline __no_asan void freeptr_set(uintptr_t random, unsigned int offset,
-						  void *obj, void *fp)
-{
-	uintptr_t where = (uintptr_t)obj + offset;
-
-	*(uintptr_t *)where = (uintptr_t)fp ^ freeptr_mask(random, where);
-}
-
-static __always_inline void *get_freepointer(const struct kmem_cache *s, void *obj)
-{
-	return freeptr_get(s->random, s->offset, obj);
-}
-
-static __always_inline void set_freepointer(const struct kmem_cache *s, void *obj, void *fp)
-{
-	freeptr_set(s->random, s->offset, obj, fp);
 }
 
 /*
@@ -238,61 +212,66 @@ void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *cal
  * Allocate from the cache with this id (kp_slab_caches[id], which the fast
  * path never reads), fault injection, might_sleep and __GFP_ZERO included;
  * orig_size is what a kmalloc caller asked for (debug caches red-zone the
- * rest of the object), or 0 for the whole object. The fast path: pop the
- * task's freelist for the cache; everything else is slab_alloc_slowpath().
+ * rest of the object), or 0 for the whole object. The fast path
+ * (alloc_from_pcs()): take the hot object, else the top of the main
+ * sheaf. Everything else, a node asked for included, is
+ * slab_alloc_slowpath().
  */
 static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, void *caller,
 					size_t orig_size)
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
+	unsigned int size;
 	void *obj;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	/* Fault injection armed, or a new task: the slow path decides. */
-	if (unlikely(task->fail_nth || kp_failslab_armed || !task->alloc))
+	/* Fault injection armed, a new task, or a node: the slow path decides. */
+	if (unlikely(task->fail_nth || kp_failslab_armed || !task->alloc || node != NUMA_NO_NODE))
 		return slab_alloc_slowpath(id, gfp, node, caller, orig_size);
 	c = task_cpu(task, id);
-	obj = c->freelist;
-	if (unlikely(!obj || (node != NUMA_NO_NODE && node != c->node)))
-		return slab_alloc_slowpath(id, gfp, node, caller, orig_size);
+	obj = c->hot;
+	if (obj) {
+		kp_atomic_store(&c->hot, NULL, KP_RELAXED);
+	} else {
+		size = c->size;
+		if (unlikely(!size))
+			return slab_alloc_slowpath(id, gfp, node, caller, orig_size);
+		obj = c->main[size - 1];
+		kp_atomic_store(&c->size, size - 1, KP_RELAXED);
+	}
 	unpoison_object(kp_slab_caches[id], obj);
-	c->freelist = freeptr_get(c->random, c->offset, obj);
-	count_inc(&c->live);
 	if (unlikely(gfp & __GFP_ZERO))
 		return slab_zero_object(id, obj);	/* a tail call: the fast path saves nothing */
 	return obj;
 }
 
 /*
- * Free obj, known to lie in slab of the cache with this id. The fast path:
- * push on the task's freelist when obj is in the task's current slab, or
- * on the slab's own freelist when the task owns that slab (and obj is not
- * already the head); everything else, checks included, is
- * slab_free_slowpath().
+ * Free obj, known to lie in slab of the cache with this id. The fast path
+ * (free_to_pcs()): make obj the hot object, the previous one going onto
+ * the main sheaf, when obj is the start of an object of the task's node,
+ * not the hot object already (a naive double free), and main has room.
+ * Everything else, checks included, is slab_free_slowpath().
  */
 static __always_inline void slab_free(unsigned int id, struct slab *slab, void *obj, void *caller)
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
+	unsigned int size;
+	void *hot;
 
 	if (likely(task->alloc)) {
 		c = task_cpu(task, id);
-		if (likely(slab == c->slab)) {
-			if (likely(cpu_obj_valid(c, obj) && obj != c->freelist)) {
-				freeptr_set(c->random, c->offset, obj, c->freelist);
-				poison_object(kp_slab_caches[id], obj);
-				c->freelist = obj;
-				count_add(&c->live, -1UL);
-				return;
-			}
-		} else if (kp_atomic_load(&slab->owner, KP_RELAXED) == c &&
-			   cpu_obj_valid(c, obj) && obj != slab->freelist) {
-			/* Another slab the task owns: its own freelist, still no atomics. */
-			freeptr_set(c->random, c->offset, obj, slab->freelist);
+		hot = c->hot;
+		size = c->size;
+		if (likely(cpu_obj_valid(c, obj) && slab->node == c->node && hot != obj &&
+			   size < c->capacity)) {
 			poison_object(kp_slab_caches[id], obj);
-			slab->freelist = obj;
-			count_add(&c->live, -1UL);
+			if (hot) {
+				c->main[size] = hot;
+				kp_atomic_store(&c->size, size + 1, KP_RELAXED);
+			}
+			kp_atomic_store(&c->hot, obj, KP_RELAXED);
 			return;
 		}
 	}
