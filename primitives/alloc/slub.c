@@ -268,25 +268,36 @@ static int local_node(void)
 	return node < KP_MAX_NODES ? (int)node : 0;
 }
 
-static void add_partial(struct kmem_cache_node *n, struct slab *slab)
+/* A slab is on one list through prev/next: a node's partial list or a task's owned one. */
+static void slab_list_add(struct slab **head, struct slab *slab)
 {
 	slab->prev = NULL;
-	slab->next = n->partial;
-	if (n->partial)
-		n->partial->prev = slab;
-	n->partial = slab;
+	slab->next = *head;
+	if (*head)
+		(*head)->prev = slab;
+	*head = slab;
+}
+
+static void slab_list_del(struct slab **head, struct slab *slab)
+{
+	if (slab->prev)
+		slab->prev->next = slab->next;
+	else
+		*head = slab->next;
+	if (slab->next)
+		slab->next->prev = slab->prev;
+}
+
+static void add_partial(struct kmem_cache_node *n, struct slab *slab)
+{
+	slab_list_add(&n->partial, slab);
 	n->nr_partial++;
 	slab->on_partial = true;
 }
 
 static void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 {
-	if (slab->prev)
-		slab->prev->next = slab->next;
-	else
-		n->partial = slab->next;
-	if (slab->next)
-		slab->next->prev = slab->prev;
+	slab_list_del(&n->partial, slab);
 	n->nr_partial--;
 	slab->on_partial = false;
 }
@@ -346,22 +357,13 @@ static void release_owned(struct kmem_cache *s, struct slab *slab, void *freelis
 
 static void own_slab(struct kmem_cache_cpu *c, struct slab *slab)
 {
-	slab->prev = NULL;
-	slab->next = c->owned;
-	if (c->owned)
-		c->owned->prev = slab;
-	c->owned = slab;
+	slab_list_add(&c->owned, slab);
 	c->nr_owned++;
 }
 
 static void disown_slab(struct kmem_cache_cpu *c, struct slab *slab)
 {
-	if (slab->prev)
-		slab->prev->next = slab->next;
-	else
-		c->owned = slab->next;
-	if (slab->next)
-		slab->next->prev = slab->prev;
+	slab_list_del(&c->owned, slab);
 	c->nr_owned--;
 }
 
