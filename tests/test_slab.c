@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "alloc/slub.h"
 #include "kp_test.h"
 
 struct thing {
@@ -388,6 +389,94 @@ static void test_double_free_of_hot_object_refused(void **state)
 	kmem_cache_destroy(s);
 }
 
+/* Geometries for the object-start tests: power-of-two sizes and not, small and large alignments. */
+static const struct { unsigned int size, align; } geometries[] = {
+	{ 8, 8 }, { 24, 8 }, { 40, 8 }, { 64, 64 }, { 96, 32 }, { 100, 4 }, { 192, 64 },
+	{ 200, 8 }, { 1000, 8 }, { 3000, 64 }, { 4096, 4096 }, { 5000, 8 },
+};
+
+/* The object start the definition names: past the left red zone, a multiple of size, in range. */
+static bool is_object_start(const struct kmem_cache *s, uintptr_t off)
+{
+	return off >= s->red_left_pad && (off - s->red_left_pad) % s->size == 0 &&
+	       (off - s->red_left_pad) / s->size < s->objects;
+}
+
+/*
+ * The one-compare object-start test (slab_obj_valid(), and its copy in the
+ * page map that kfree's fast path reads) accepts exactly the objects'
+ * starts: every byte of a slab, every geometry, with and without debugging.
+ */
+static void test_object_start_test_is_exact(void **state)
+{
+	static const slab_flags_t flags[] = { 0, SLAB_NO_USER_FLAGS, SLAB_RED_ZONE };
+
+	(void)state;
+	for (size_t g = 0; g < sizeof(geometries) / sizeof(geometries[0]); g++) {
+		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+			struct kmem_cache *s = kmem_cache_create("geometry", geometries[g].size,
+								 geometries[g].align, flags[f], NULL);
+			char *p = kmem_cache_alloc(s, GFP_KERNEL);
+			char *mem = (char *)((uintptr_t)p & ~s->slab_mask);
+
+			assert_non_null(p);
+			for (uintptr_t off = 0; off <= s->slab_mask; off++) {
+				bool start = is_object_start(s, off);
+
+				assert_int_equal(slab_obj_valid(s, mem + off), start);
+				if (!s->red_left_pad)
+					assert_int_equal(page_obj_valid(kp_page_lookup(mem + off),
+									mem + off), start);
+			}
+			kmem_cache_free(s, p);
+			kmem_cache_destroy(s);
+		}
+	}
+	assert_no_reports();
+}
+
+/*
+ * A pointer at a multiple of the object size but past a slab's last object
+ * (into the slab's unused tail) is no object: refused, nothing changed.
+ */
+static void test_free_past_last_object_refused(void **state)
+{
+	static const slab_flags_t flags[] = { 0, SLAB_NO_USER_FLAGS };
+	unsigned long refused = 0;
+
+	(void)state;
+	for (size_t g = 0; g < sizeof(geometries) / sizeof(geometries[0]); g++) {
+		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+			struct kmem_cache *s = kmem_cache_create("tail", geometries[g].size,
+								 geometries[g].align, flags[f], NULL);
+			char *p = kmem_cache_alloc(s, GFP_KERNEL);
+			char *mem = (char *)((uintptr_t)p & ~s->slab_mask);
+			size_t tail = s->red_left_pad + (size_t)s->objects * s->size;
+
+			assert_non_null(p);
+			if (tail <= s->slab_mask) {
+				kmem_cache_free(s, mem + tail);
+				kfree(mem + tail);
+				refused += 2;
+				assert_reports(KP_REPORT_INVALID_FREE, refused);
+			}
+			assert_int_equal(kmem_cache_live_objects(s), 1);
+			/* Never handed out, not even once p's slab is full. */
+			void **all = calloc(2 * s->objects, sizeof(void *));
+
+			assert_int_equal(kmem_cache_alloc_bulk(s, GFP_KERNEL, 2 * s->objects, all),
+					 2 * s->objects);
+			for (unsigned int i = 0; i < 2 * s->objects; i++)
+				assert_ptr_not_equal(all[i], mem + tail);
+			kmem_cache_free_bulk(s, 2 * s->objects, all);
+			free(all);
+			kmem_cache_free(s, p);
+			kmem_cache_destroy(s);
+		}
+	}
+	assert_true(refused >= 8);	/* the geometries give tails: the test tested */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +495,8 @@ int main(void)
 		slab_test(test_kmemleak_lists_cache_objects),
 		slab_test(test_objects_in_sheaves_are_free),
 		slab_test(test_double_free_of_hot_object_refused),
+		slab_test(test_object_start_test_is_exact),
+		slab_test(test_free_past_last_object_refused),
 	};
 
 	return kp_run_tests("slab", tests);

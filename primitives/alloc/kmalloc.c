@@ -154,15 +154,14 @@ static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node, void 
 {
 	unsigned int index;
 
-	if (unlikely(size > KMALLOC_MAX_CACHE_SIZE))
-		return kmalloc_large(size, flags, node, caller);
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
+	/* One test for both ends: size 0 wraps past the largest cache. */
+	if (unlikely(size - 1 >= KMALLOC_MAX_CACHE_SIZE))
+		return size ? kmalloc_large(size, flags, node, caller) : ZERO_SIZE_PTR;
 	index = kmalloc_index(size);
 	return slab_alloc(index, flags, node, caller, size);
 }
 
-void *kmalloc(size_t size, gfp_t flags)
+__fastpath_entry void *kmalloc(size_t size, gfp_t flags)
 {
 	return __kmalloc(size, flags, NUMA_NO_NODE, KP_CALLER);
 }
@@ -204,32 +203,34 @@ static struct kp_page *kmalloc_page(const void *p, const char *fn, void *caller)
 	return NULL;
 }
 
-/* Everything but a slab object: large blocks, and pointers that are neither. */
+/* Everything but a slab object: NULL, large blocks, and pointers that are neither. */
 static __noinline void kfree_slowpath(const void *p, void *caller)
 {
-	struct kp_page *pg = kmalloc_page(p, "kfree", caller);
+	struct kp_page *pg;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	pg = kmalloc_page(p, "kfree", caller);
 
 	if (pg && pg->type == KP_PAGE_SLAB)
-		slab_free(pg->cache_id, pg->owner, (void *)p, caller);
+		slab_free(pg, (void *)p, caller);
 	else if (pg)
 		free_large(pg, (void *)p);
 }
 
 static __always_inline void __kfree(const void *p, void *caller)
 {
-	struct kp_page *pg;
+	/* NULL and ZERO_SIZE_PTR lie in page 0, never a slab's: the slow path ignores them. */
+	struct kp_page *pg = kp_page_lookup(p);
 
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
-	pg = kp_page_lookup(p);
 	if (likely(pg && pg->type == KP_PAGE_SLAB)) {
-		slab_free(pg->cache_id, pg->owner, (void *)p, caller);
+		slab_free(pg, (void *)p, caller);
 		return;
 	}
 	kfree_slowpath(p, caller);
 }
 
-void kfree(const void *p)
+__fastpath_entry void kfree(const void *p)
 {
 	__kfree(p, KP_CALLER);
 }

@@ -65,19 +65,22 @@ void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_p
 	}
 }
 
-int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner,
-		    uint32_t aux)
+int kp_page_map_set(const void *addr, size_t len, const struct kp_page *entry)
 {
 	uintptr_t pfn = (uintptr_t)addr >> PAGE_SHIFT;
 
 	for (size_t i = 0; i < len >> PAGE_SHIFT; i++) {
 		struct kp_page *pg = map_slot(pfn + i, true);
+		uint8_t order;
+		int16_t node;
 
 		if (!pg)
 			return -ENOMEM;
-		pg->size = aux;
-		pg->owner = owner;
-		pg->type = (uint8_t)type;
+		order = pg->order;
+		node = pg->node;
+		*pg = *entry;
+		pg->order = order;
+		pg->node = node;
 	}
 	return 0;
 }

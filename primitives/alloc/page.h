@@ -43,9 +43,18 @@ struct kp_page {
 	int16_t node;		/* the node it was bound to, or NUMA_NO_NODE */
 	union {
 		uint32_t size;		/* KP_PAGE_LARGE: the size asked for */
-		uint32_t cache_id;	/* KP_PAGE_SLAB: its cache's id (struct page's slab_cache) */
+		uint32_t slab_tag;	/* KP_PAGE_SLAB: its cache and node (alloc/slub.h) */
 	};
 	void *owner;
+	/*
+	 * KP_PAGE_SLAB: its cache's object-start test (alloc/slub.h
+	 * page_obj_valid()), beside the tag, so that kfree tests a pointer
+	 * with the entry it has just looked up instead of waiting for the
+	 * cache's state (the kernel's struct slab overlays struct page alike).
+	 */
+	uint64_t obj_magic;
+	uint32_t obj_limit;
+	uint32_t slab_mask;
 };
 
 #define KP_PAGE_MAP_L2_BITS	18
@@ -71,11 +80,10 @@ static inline struct kp_page *kp_page_lookup(const void *addr)
 void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_page *pg,
 							 void *arg), void *arg);
 /*
- * Set the entries of the pages [addr, addr + len) (page-aligned): type,
- * owner, and aux in the size/cache_id word. 0 or -ENOMEM.
+ * Set the entries of the pages [addr, addr + len) (page-aligned) to entry,
+ * all but order and node, which stay the page allocator's. 0 or -ENOMEM.
  */
-int kp_page_map_set(const void *addr, size_t len, enum kp_page_type type, void *owner,
-		    uint32_t aux);
+int kp_page_map_set(const void *addr, size_t len, const struct kp_page *entry);
 
 /*
  * 2^order pages, aligned to their size, on node (NUMA_NO_NODE: anywhere;

@@ -310,7 +310,7 @@ static void discard_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct
 		n->all = slab->all_next;
 	if (slab->all_next)
 		slab->all_next->all_prev = slab->all_prev;
-	kp_page_map_set(slab->mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL, 0);
+	kp_page_map_set(slab->mem, PAGE_SIZE << s->order, &(struct kp_page){ .type = KP_PAGE_NONE });
 	unpoison_slab(s, slab->mem);	/* the page allocator writes into free blocks */
 	kp_pages_free(slab->mem, s->order);
 	kp_meta_free(slab);
@@ -452,8 +452,11 @@ static struct slab *allocate_slab(struct kmem_cache *s, int node, gfp_t gfp)
 		if (!kmem_cache_debug(s))
 			poison_object(s, obj);
 	}
-	if (kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_SLAB, slab, (uint32_t)s->id)) {
-		kp_page_map_set(mem, PAGE_SIZE << s->order, KP_PAGE_NONE, NULL, 0);
+	if (kp_page_map_set(mem, PAGE_SIZE << s->order, &(struct kp_page){
+				.type = KP_PAGE_SLAB, .slab_tag = SLAB_TAG(s->id, node), .owner = slab,
+				.obj_magic = s->obj_magic, .obj_limit = (uint32_t)s->obj_limit,
+				.slab_mask = (uint32_t)s->slab_mask })) {
+		kp_page_map_set(mem, PAGE_SIZE << s->order, &(struct kp_page){ .type = KP_PAGE_NONE });
 		unpoison_slab(s, mem);
 		kp_pages_free(mem, s->order);
 		kp_meta_free(slab);
@@ -689,8 +692,8 @@ static unsigned int sheaves_order(const struct kmem_cache *s)
 }
 
 /*
- * Give c its two sheaves of s, and the copies of s's object-start test
- * the free fast path uses. False for debug caches (no sheaves) or without
+ * Give c its two sheaves of s, and the slab tag the free fast path
+ * expects of s's slabs on the task's node. False for debug caches (no sheaves) or without
  * memory. The block is the allocator's bookkeeping: it never fails by
  * the memory limit or by injection.
  */
@@ -709,10 +712,8 @@ static bool sheaves_setup(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	c->spare = block + capacity;
 	c->size = 0;
 	c->spare_size = 0;
-	c->divisor_magic = s->divisor_magic;
-	c->objects_bytes = (unsigned int)s->objects_bytes;
-	c->slab_mask = (unsigned int)s->slab_mask;
 	c->node = local_node();
+	c->slab_tag = SLAB_TAG(s->id, c->node);
 	c->capacity = capacity;
 	return true;
 }
@@ -849,7 +850,7 @@ void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, si
 	return obj;
 }
 
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+__fastpath_entry void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
 	return slab_alloc((unsigned int)s->id, flags, NUMA_NO_NODE, KP_CALLER, 0);
 }
@@ -929,19 +930,20 @@ void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *cal
 	slab_put_object(s, c, slab, obj, caller);
 }
 
-void kmem_cache_free(struct kmem_cache *s, void *obj)
+__fastpath_entry void kmem_cache_free(struct kmem_cache *s, void *obj)
 {
 	struct kp_page *pg;
 
 	if (unlikely(!obj))
 		return;
 	pg = kp_page_lookup(obj);
-	if (unlikely(!pg || pg->type != KP_PAGE_SLAB || pg->cache_id != (uint32_t)s->id)) {
+	if (unlikely(!pg || pg->type != KP_PAGE_SLAB ||
+		     SLAB_TAG_ID(pg->slab_tag) != (unsigned int)s->id)) {
 		report_invalid_free(s, obj, KP_CALLER, pg && pg->type == KP_PAGE_SLAB ?
 				    "from another cache" : "not from any slab cache");
 		return;
 	}
-	slab_free((unsigned int)s->id, pg->owner, obj, KP_CALLER);
+	slab_free(pg, obj, KP_CALLER);
 }
 
 void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr, void **p)
@@ -1007,7 +1009,8 @@ static bool calculate_sizes(struct kmem_cache *s)
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / s->size);
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
 	s->objects_bytes = (size_t)s->objects * s->size;
-	s->divisor_magic = UINT64_MAX / s->size + 1;	/* ceil(2^64 / size) */
+	s->obj_magic = (uint64_t)(((unsigned __int128)1 << 64) / s->size) + 1;
+	s->obj_limit = s->objects * (s->obj_magic * s->size);	/* objects * e */
 	s->sheaf_capacity = calculate_sheaf_capacity(s);
 	return s->objects > 0;
 }

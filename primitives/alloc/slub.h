@@ -72,7 +72,7 @@ struct kmem_cache {
 	unsigned int objects;		/* objects per slab */
 	unsigned int sheaf_capacity;	/* objects per sheaf; 0: no sheaves (debug caches) */
 	uintptr_t slab_mask;		/* (PAGE_SIZE << order) - 1: slabs are aligned to it */
-	uint64_t divisor_magic;		/* ceil(2^64 / size): "is a multiple of size" test */
+	uint64_t obj_magic, obj_limit;	/* the object-start test: slab_obj_valid() */
 	size_t objects_bytes;		/* objects * size */
 	int id;				/* index of this cache's per-task state */
 	slab_flags_t flags;
@@ -104,12 +104,12 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 /*
  * A task's state per cache, in two cache lines.
  *
- * The first is all the fast paths read: the task's sheaves (mm/slub.c
- * struct slub_percpu_sheaves: arrays of free objects, "main" serving every
- * call and "spare" swapped in when main runs empty or full) and copies of
- * the cache's object-start test, made when the sheaves are set up
- * (sheaves_setup()). capacity stays 0 for debug caches, whose every call
- * takes the slow path.
+ * The first is all the fast paths read of it: the task's sheaves
+ * (mm/slub.c struct slub_percpu_sheaves: arrays of free objects, "main"
+ * serving every call and "spare" swapped in when main runs empty or full)
+ * and the slab tag that a page of the cache on the task's node carries,
+ * set when the sheaves are (sheaves_setup()). capacity stays 0 for debug
+ * caches, whose every call takes the slow path.
  *
  * In front of main sits hot, the object freed last. A free followed by an
  * allocation, the commonest pattern, passes the object through that one
@@ -126,10 +126,8 @@ struct kmem_cache_cpu {
 	void **main;			/* the main sheaf */
 	unsigned int size;		/* objects in main; owner-written, read by anyone */
 	unsigned int capacity;		/* of each sheaf; 0: no sheaves */
-	uint64_t divisor_magic;		/* = s->divisor_magic */
-	unsigned int objects_bytes;	/* = s->objects_bytes */
-	unsigned int slab_mask;		/* = s->slab_mask */
 	int node;			/* sheaves hold objects of this node only */
+	uint32_t slab_tag;		/* = SLAB_TAG(s->id, node): a page of such a slab */
 
 	void **spare __attribute__((aligned(64)));
 	unsigned int spare_size;	/* owner-written, read by anyone */
@@ -139,6 +137,20 @@ struct kmem_cache_cpu {
 	struct slab *slab;		/* the current slab */
 	struct slab *owned;		/* the other slabs the task owns */
 } __attribute__((aligned(64)));
+
+/*
+ * A slab page's tag in the page map (struct page's slab_cache, by id, and
+ * the slab's node): the offset of its cache's state in a slub_task, and
+ * the node. kfree's fast path finds the task's state from the page map
+ * alone and tests cache and node against the task's own tag
+ * (kmem_cache_cpu.slab_tag) in one compare, without reading the slab.
+ */
+#define SLAB_TAG(id, node)	((uint32_t)((id) * sizeof(struct kmem_cache_cpu)) | \
+				 (uint32_t)(uint16_t)(node) << 16)
+#define SLAB_TAG_OFFSET(tag)	((tag) & 0xffff)
+#define SLAB_TAG_ID(tag)	((unsigned int)(SLAB_TAG_OFFSET(tag) / sizeof(struct kmem_cache_cpu)))
+_Static_assert(KP_MAX_CACHES * sizeof(struct kmem_cache_cpu) <= 0x10000,
+	       "a slab tag's offset fits 16 bits");
 
 struct slub_task {
 	struct kmem_cache_cpu cpu[KP_MAX_CACHES];	/* first: a cache's state is task->alloc + id * 128 */
@@ -176,29 +188,38 @@ static __always_inline void count_inc(unsigned long *counter)
 }
 
 /*
- * obj, in one of s's slabs, is the start of an object. Slabs are aligned
- * to their size, so obj's offset in its slab is an and away; the offset is
- * a multiple of size when offset * ceil(2^64 / size) wraps to below the
- * magic itself (Lemire, Kaser, Kurz, "Faster remainder by direct
- * computation", 2019): one multiply, no divide, nothing read from the slab.
+ * obj, in one of s's slabs, is the start of an object: one multiply and
+ * one compare, nothing read from the slab. Slabs are aligned to their
+ * size, so obj's offset from the first object is an and away (an offset
+ * into the first left red zone wraps to the slab's end, past every
+ * object). With obj_magic = floor(2^64 / size) + 1 = (2^64 + e) / size,
+ * 1 <= e <= size, the low 64 bits of offset * obj_magic are i * e for
+ * the i-th object's start, and at least obj_magic, far above, for any
+ * offset that is not a multiple of size; so "below objects * e"
+ * (obj_limit) accepts exactly the objects' starts. The remainder test of
+ * Lemire, Kaser, Kurz, "Faster remainder by direct computation" (2019),
+ * with the index bound folded into the same compare.
  */
-static __always_inline bool obj_offset_valid(size_t offset, size_t objects_bytes,
-					     uint64_t divisor_magic)
+static __always_inline bool obj_offset_valid(uintptr_t offset, uint64_t obj_magic,
+					     uint64_t obj_limit)
 {
-	return offset < objects_bytes && offset * divisor_magic < divisor_magic;
+	return offset * obj_magic < obj_limit;
 }
 
 static __always_inline bool slab_obj_valid(const struct kmem_cache *s, const void *obj)
 {
-	return obj_offset_valid(((uintptr_t)obj & s->slab_mask) - s->red_left_pad,
-				s->objects_bytes, s->divisor_magic);
+	return obj_offset_valid(((uintptr_t)obj - s->red_left_pad) & s->slab_mask,
+				s->obj_magic, s->obj_limit);
 }
 
-/* The same test from the task's copies (non-debug caches: no left red zone). */
-static __always_inline bool cpu_obj_valid(const struct kmem_cache_cpu *c, const void *obj)
+/*
+ * The same test from the copy in obj's page map entry, for caches without
+ * a left red zone (every cache with sheaves): it waits for no load but
+ * the lookup's.
+ */
+static __always_inline bool page_obj_valid(const struct kp_page *pg, const void *obj)
 {
-	return obj_offset_valid((uintptr_t)obj & c->slab_mask, c->objects_bytes,
-				c->divisor_magic);
+	return obj_offset_valid((uintptr_t)obj & pg->slab_mask, pg->obj_magic, pg->obj_limit);
 }
 
 void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, size_t orig_size)
@@ -247,35 +268,35 @@ static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, vo
 }
 
 /*
- * Free obj, known to lie in slab of the cache with this id. The fast path
+ * Free obj, known to lie in the slab page pg. The fast path
  * (free_to_pcs()): make obj the hot object, the previous one going onto
- * the main sheaf, when obj is the start of an object of the task's node,
- * not the hot object already (a naive double free), and main has room.
- * Everything else, checks included, is slab_free_slowpath().
+ * the main sheaf, when obj is the start of an object, its page's tag names
+ * this cache on the task's node, it is not the hot object already (a
+ * naive double free), and main has room. Everything else, checks
+ * included, is slab_free_slowpath().
  */
-static __always_inline void slab_free(unsigned int id, struct slab *slab, void *obj, void *caller)
+static __always_inline void slab_free(const struct kp_page *pg, void *obj, void *caller)
 {
 	struct kp_task *task = kp_current();
+	uint32_t tag = pg->slab_tag;
 	struct kmem_cache_cpu *c;
 	unsigned int size;
 	void *hot;
 
 	if (likely(task->alloc)) {
-		c = task_cpu(task, id);
+		c = (struct kmem_cache_cpu *)((char *)task->alloc + SLAB_TAG_OFFSET(tag));
 		hot = c->hot;
 		size = c->size;
-		if (likely(cpu_obj_valid(c, obj) && slab->node == c->node && hot != obj &&
+		if (likely(page_obj_valid(pg, obj) && tag == c->slab_tag && hot != obj &&
 			   size < c->capacity)) {
-			poison_object(kp_slab_caches[id], obj);
-			if (hot) {
-				c->main[size] = hot;
-				kp_atomic_store(&c->size, size + 1, KP_RELAXED);
-			}
+			poison_object(kp_slab_caches[SLAB_TAG_ID(tag)], obj);
+			c->main[size] = hot;	/* past the top if there is no hot object */
+			kp_atomic_store(&c->size, size + (hot != NULL), KP_RELAXED);
 			kp_atomic_store(&c->hot, obj, KP_RELAXED);
 			return;
 		}
 	}
-	slab_free_slowpath(id, slab, obj, caller);
+	slab_free_slowpath(SLAB_TAG_ID(tag), pg->owner, obj, caller);
 }
 
 /* A kmalloc object changed its requested size in place (krealloc): re-red-zone it. */

@@ -65,7 +65,8 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, void *calle
 	if (mprotect(p + len, PAGE_SIZE, PROT_NONE) ||
 	    (node != NUMA_NO_NODE && kp_mbind(p, len, node, gfp & __GFP_THISNODE) &&
 	     (gfp & __GFP_THISNODE)) ||
-	    kp_page_map_set(p, len + PAGE_SIZE, KP_PAGE_VMALLOC, vm, 0)) {
+	    kp_page_map_set(p, len + PAGE_SIZE,
+			    &(struct kp_page){ .type = KP_PAGE_VMALLOC, .owner = vm })) {
 		munmap(p, len + PAGE_SIZE);
 		goto fail;
 	}
@@ -143,7 +144,7 @@ static void __vfree(const void *addr, void *caller)
 			  addr);
 		return;
 	}
-	kp_page_map_set(vm->addr, vm->size + PAGE_SIZE, KP_PAGE_NONE, NULL, 0);
+	kp_page_map_set(vm->addr, vm->size + PAGE_SIZE, &(struct kp_page){ .type = KP_PAGE_NONE });
 	head = kp_page_lookup(addr);
 	head->type = KP_PAGE_FREE;	/* remembered until the range is reused */
 	munmap(vm->addr, vm->size + PAGE_SIZE);
