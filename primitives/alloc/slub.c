@@ -693,9 +693,9 @@ static unsigned int sheaves_order(const struct kmem_cache *s)
 
 /*
  * Give c its two sheaves of s, and the slab tag the free fast path
- * expects of s's slabs on the task's node. False for debug caches (no sheaves) or without
- * memory. The block is the allocator's bookkeeping: it never fails by
- * the memory limit or by injection.
+ * expects of s's slabs on the task's node. False for debug caches (no
+ * sheaves) or without memory. The block is the allocator's bookkeeping:
+ * it never fails by the memory limit or by injection.
  */
 static bool sheaves_setup(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
@@ -1010,7 +1010,7 @@ static bool calculate_sizes(struct kmem_cache *s)
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
 	s->objects_bytes = (size_t)s->objects * s->size;
 	s->obj_magic = (uint64_t)(((unsigned __int128)1 << 64) / s->size) + 1;
-	s->obj_limit = s->objects * (s->obj_magic * s->size);	/* objects * e */
+	s->obj_limit = s->objects * (s->obj_magic * s->size);	/* objects * e <= slab bytes */
 	s->sheaf_capacity = calculate_sheaf_capacity(s);
 	return s->objects > 0;
 }

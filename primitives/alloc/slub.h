@@ -190,9 +190,9 @@ static __always_inline void count_inc(unsigned long *counter)
 /*
  * obj, in one of s's slabs, is the start of an object: one multiply and
  * one compare, nothing read from the slab. Slabs are aligned to their
- * size, so obj's offset from the first object is an and away (an offset
- * into the first left red zone wraps to the slab's end, past every
- * object). With obj_magic = floor(2^64 / size) + 1 = (2^64 + e) / size,
+ * size, so obj's offset from the first object is an and away (a pointer
+ * into the first left red zone wraps to the slab's last bytes, where no
+ * object starts). With obj_magic = floor(2^64 / size) + 1 = (2^64 + e) / size,
  * 1 <= e <= size, the low 64 bits of offset * obj_magic are i * e for
  * the i-th object's start, and at least obj_magic, far above, for any
  * offset that is not a multiple of size; so "below objects * e"
