@@ -403,6 +403,40 @@ static bool is_object_start(const struct kmem_cache *s, uintptr_t off)
 }
 
 /*
+ * Run check on a cache of every geometry with each of flags, given one
+ * object p allocated from it and the start of p's slab.
+ */
+static void for_each_geometry(const slab_flags_t *flags, size_t nr_flags,
+			      void (*check)(struct kmem_cache *s, char *p, char *slab))
+{
+	for (size_t g = 0; g < sizeof(geometries) / sizeof(geometries[0]); g++) {
+		for (size_t f = 0; f < nr_flags; f++) {
+			struct kmem_cache *s = kmem_cache_create("geometry", geometries[g].size,
+								 geometries[g].align, flags[f], NULL);
+			char *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+			assert_non_null(p);
+			check(s, p, (char *)((uintptr_t)p & ~s->slab_mask));
+			kmem_cache_free(s, p);
+			kmem_cache_destroy(s);
+		}
+	}
+}
+
+static void check_every_byte(struct kmem_cache *s, char *p, char *slab)
+{
+	(void)p;
+	for (uintptr_t off = 0; off <= s->slab_mask; off++) {
+		bool start = is_object_start(s, off);
+
+		assert_int_equal(slab_obj_valid(s, slab + off), start);
+		if (!s->red_left_pad)
+			assert_int_equal(page_obj_valid(kp_page_lookup(slab + off), slab + off),
+					 start);
+	}
+}
+
+/*
  * The one-compare object-start test (slab_obj_valid(), and its copy in the
  * page map that kfree's fast path reads) accepts exactly the objects'
  * starts: every byte of a slab, every geometry, with and without debugging.
@@ -412,27 +446,31 @@ static void test_object_start_test_is_exact(void **state)
 	static const slab_flags_t flags[] = { 0, SLAB_NO_USER_FLAGS, SLAB_RED_ZONE };
 
 	(void)state;
-	for (size_t g = 0; g < sizeof(geometries) / sizeof(geometries[0]); g++) {
-		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
-			struct kmem_cache *s = kmem_cache_create("geometry", geometries[g].size,
-								 geometries[g].align, flags[f], NULL);
-			char *p = kmem_cache_alloc(s, GFP_KERNEL);
-			char *mem = (char *)((uintptr_t)p & ~s->slab_mask);
-
-			assert_non_null(p);
-			for (uintptr_t off = 0; off <= s->slab_mask; off++) {
-				bool start = is_object_start(s, off);
-
-				assert_int_equal(slab_obj_valid(s, mem + off), start);
-				if (!s->red_left_pad)
-					assert_int_equal(page_obj_valid(kp_page_lookup(mem + off),
-									mem + off), start);
-			}
-			kmem_cache_free(s, p);
-			kmem_cache_destroy(s);
-		}
-	}
+	for_each_geometry(flags, sizeof(flags) / sizeof(flags[0]), check_every_byte);
 	assert_no_reports();
+}
+
+static unsigned long tails_refused;
+
+static void check_tail_refused(struct kmem_cache *s, char *p, char *slab)
+{
+	char *tail = slab + s->red_left_pad + (size_t)s->objects * s->size;
+	unsigned int nr = 2 * s->objects;
+	void **all = calloc(nr, sizeof(void *));
+
+	if (tail <= slab + s->slab_mask) {
+		kmem_cache_free(s, tail);
+		kfree(tail);
+		tails_refused += 2;
+		assert_reports(KP_REPORT_INVALID_FREE, tails_refused);
+	}
+	assert_int_equal(kmem_cache_live_objects(s), 1);
+	/* Never handed out, not even once p's slab is full. */
+	assert_int_equal(kmem_cache_alloc_bulk(s, GFP_KERNEL, nr, all), nr);
+	for (unsigned int i = 0; i < nr; i++)
+		assert_true(all[i] != tail && all[i] != p);
+	kmem_cache_free_bulk(s, nr, all);
+	free(all);
 }
 
 /*
@@ -442,39 +480,11 @@ static void test_object_start_test_is_exact(void **state)
 static void test_free_past_last_object_refused(void **state)
 {
 	static const slab_flags_t flags[] = { 0, SLAB_NO_USER_FLAGS };
-	unsigned long refused = 0;
 
 	(void)state;
-	for (size_t g = 0; g < sizeof(geometries) / sizeof(geometries[0]); g++) {
-		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
-			struct kmem_cache *s = kmem_cache_create("tail", geometries[g].size,
-								 geometries[g].align, flags[f], NULL);
-			char *p = kmem_cache_alloc(s, GFP_KERNEL);
-			char *mem = (char *)((uintptr_t)p & ~s->slab_mask);
-			size_t tail = s->red_left_pad + (size_t)s->objects * s->size;
-
-			assert_non_null(p);
-			if (tail <= s->slab_mask) {
-				kmem_cache_free(s, mem + tail);
-				kfree(mem + tail);
-				refused += 2;
-				assert_reports(KP_REPORT_INVALID_FREE, refused);
-			}
-			assert_int_equal(kmem_cache_live_objects(s), 1);
-			/* Never handed out, not even once p's slab is full. */
-			void **all = calloc(2 * s->objects, sizeof(void *));
-
-			assert_int_equal(kmem_cache_alloc_bulk(s, GFP_KERNEL, 2 * s->objects, all),
-					 2 * s->objects);
-			for (unsigned int i = 0; i < 2 * s->objects; i++)
-				assert_ptr_not_equal(all[i], mem + tail);
-			kmem_cache_free_bulk(s, 2 * s->objects, all);
-			free(all);
-			kmem_cache_free(s, p);
-			kmem_cache_destroy(s);
-		}
-	}
-	assert_true(refused >= 8);	/* the geometries give tails: the test tested */
+	tails_refused = 0;
+	for_each_geometry(flags, sizeof(flags) / sizeof(flags[0]), check_tail_refused);
+	assert_true(tails_refused >= 8);	/* the geometries give tails: the test tested */
 }
 
 int main(void)
