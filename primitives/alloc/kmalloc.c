@@ -203,7 +203,10 @@ static struct kp_page *kmalloc_page(const void *p, const char *fn, void *caller)
 	return NULL;
 }
 
-/* Everything but a slab object: NULL, large blocks, and pointers that are neither. */
+/*
+ * Everything kfree's fast path leaves: NULL, large blocks, pointers that
+ * are not kprim's, and slab objects the fast path does not take.
+ */
 static __noinline void kfree_slowpath(const void *p, void *caller)
 {
 	struct kp_page *pg;
@@ -213,20 +216,18 @@ static __noinline void kfree_slowpath(const void *p, void *caller)
 	pg = kmalloc_page(p, "kfree", caller);
 
 	if (pg && pg->type == KP_PAGE_SLAB)
-		slab_free(pg, (void *)p, caller);
+		slab_free_slowpath(SLAB_TAG_ID(pg->slab_tag), pg->owner, (void *)p, caller);
 	else if (pg)
 		free_large(pg, (void *)p);
 }
 
 static __always_inline void __kfree(const void *p, void *caller)
 {
-	/* NULL and ZERO_SIZE_PTR lie in page 0, never a slab's: the slow path ignores them. */
+	/* NULL and ZERO_SIZE_PTR are in no page of the arena: the slow path ignores them. */
 	struct kp_page *pg = kp_page_lookup(p);
 
-	if (likely(pg && pg->type == KP_PAGE_SLAB)) {
-		slab_free(pg, (void *)p, caller);
+	if (likely(pg && slab_free_fast(pg, (void *)p)))
 		return;
-	}
 	kfree_slowpath(p, caller);
 }
 

@@ -2,15 +2,21 @@
 /*
  * page.c - page blocks, the page map, NUMA binding and memory pressure.
  *
- * Blocks come from mmap(2), over-allocated and trimmed to be aligned to
- * their size. Freed blocks of no particular node are kept in per-order
- * caches (a small stand-in for the buddy allocator's free lists) so that a
- * large kmalloc/kfree pair costs two list operations, not two system calls.
+ * Every page lies in the arena (page.h), one PROT_NONE reservation made
+ * at first use, so that the page map is a single array and kfree() finds
+ * a pointer's entry with one subtraction and one compare (the two-level
+ * table it replaces cost a dependent load and two more tests). Ranges of
+ * 2^order pages are cut from the arena's unused end, aligned to their size
+ * (up to MAX_PAGE_ORDER), and kept per order when freed, unmapped; there
+ * is no splitting or merging, so what a workload churns through costs
+ * address space, which the reservation has plenty of, not memory. Blocks
+ * are ranges mapped read-write. Freed node-less blocks are kept mapped in
+ * per-order caches (a small stand-in for the buddy allocator's free lists)
+ * so that a large kmalloc/kfree pair costs two list operations, not two
+ * system calls.
  *
- * The page map is a two-level table indexed by page frame number (the
- * user address space has 2^35 pages of 4 KiB): 2^17 first-level slots, each
- * pointing to 2^18 entries mapped on first use with MAP_NORESERVE, so only
- * the parts of the map that describe kprim memory ever become resident.
+ * The map's own pages are made readable as the used part of the arena
+ * grows, before the lookup's bound (kp_arena.pages) is raised over them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,58 +32,116 @@
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 
-#define MAP_L2_BITS	KP_PAGE_MAP_L2_BITS
-#define MAP_L1_BITS	KP_PAGE_MAP_L1_BITS
-#define MAP_L2_SIZE	(1UL << MAP_L2_BITS)
+/* The largest reservation tried, then each a quarter of the last, down to the smallest. */
+#define ARENA_MAX_SHIFT		38	/* 256 GiB */
+#define ARENA_MIN_SHIFT		32	/* 4 GiB */
+#define RANGE_ORDERS		(ARENA_MAX_SHIFT - PAGE_SHIFT + 1)
+#define BLOCK_ALIGN		(PAGE_SIZE << MAX_PAGE_ORDER)
+#define MAP_CHUNK		(64UL << 10)	/* map bytes made readable at a time */
 
-struct kp_page *kp_page_map[1UL << MAP_L1_BITS];
+struct kp_arena kp_arena;
+static uintptr_t arena_size;		/* pages reserved */
+static size_t map_readable;		/* bytes of the map made readable */
+static bool arena_tried;
+static void *free_ranges[RANGE_ORDERS];	/* unmapped, linked through the head entry's owner */
+static DEFINE_RAW_SPINLOCK(range_lock);
 
-static struct kp_page *map_slot(uintptr_t pfn, bool create)
+static void arena_reserve(void)
 {
-	uintptr_t l1 = pfn >> MAP_L2_BITS;
-	struct kp_page *l2, *expected = NULL;
+	arena_tried = true;
+	for (unsigned int shift = ARENA_MAX_SHIFT; shift >= ARENA_MIN_SHIFT; shift -= 2) {
+		size_t pages = 1UL << (shift - PAGE_SHIFT);
+		size_t map_bytes = pages * sizeof(struct kp_page);
+		char *p = mmap(NULL, map_bytes + BLOCK_ALIGN + (1UL << shift), PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (l1 >= (1UL << MAP_L1_BITS))
-		return NULL;
-	l2 = kp_atomic_load(&kp_page_map[l1], KP_ACQUIRE);
-	if (l2 || !create)
-		return l2 ? &l2[pfn & (MAP_L2_SIZE - 1)] : NULL;
-	l2 = mmap(NULL, MAP_L2_SIZE * sizeof(*l2), PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (l2 == MAP_FAILED)
-		return NULL;
-	if (!kp_atomic_try_cmpxchg(&kp_page_map[l1], &expected, l2, KP_ACQ_REL)) {
-		munmap(l2, MAP_L2_SIZE * sizeof(*l2));	/* another thread won */
-		l2 = expected;
+		if (p == MAP_FAILED)
+			continue;
+		kp_arena.map = (struct kp_page *)p;
+		kp_arena.base = (char *)(((uintptr_t)p + map_bytes + BLOCK_ALIGN - 1) &
+					 ~(BLOCK_ALIGN - 1));
+		arena_size = pages;
+		return;
 	}
-	return &l2[pfn & (MAP_L2_SIZE - 1)];
+	fprintf(stderr, "kprim: cannot reserve an arena of even %lu MiB: every allocation "
+		"will fail\n", (1UL << ARENA_MIN_SHIFT) >> 20);
+}
+
+/* Make the map entries of the first pages pages readable; under range_lock. */
+static bool map_grow(uintptr_t pages)
+{
+	size_t need = (pages * sizeof(struct kp_page) + MAP_CHUNK - 1) & ~(MAP_CHUNK - 1);
+
+	if (need <= map_readable)
+		return true;
+	if (mprotect((char *)kp_arena.map + map_readable, need - map_readable,
+		     PROT_READ | PROT_WRITE))
+		return false;
+	map_readable = need;
+	return true;
+}
+
+void *kp_range_alloc(unsigned int order)
+{
+	uintptr_t align = 1UL << (order < MAX_PAGE_ORDER ? order : MAX_PAGE_ORDER);
+	uintptr_t start, end;
+	char *addr = NULL;
+
+	if (order >= RANGE_ORDERS)
+		return NULL;
+	raw_spin_lock(&range_lock);
+	if (!arena_tried)
+		arena_reserve();
+	addr = free_ranges[order];
+	if (addr) {
+		free_ranges[order] = kp_page_lookup(addr)->owner;
+	} else if (arena_size) {
+		start = (kp_arena.pages + align - 1) & ~(align - 1);
+		end = start + (1UL << order);
+		if (end <= arena_size && map_grow(end)) {
+			addr = kp_arena.base + (start << PAGE_SHIFT);
+			kp_atomic_store(&kp_arena.pages, end, KP_RELEASE);
+		}
+	}
+	raw_spin_unlock(&range_lock);
+	return addr;
+}
+
+void kp_range_free(void *addr, unsigned int order)
+{
+	struct kp_page *head = kp_page_lookup(addr);
+
+	/* A fresh PROT_NONE mapping over it gives its pages back. */
+	mmap(addr, PAGE_SIZE << order, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	raw_spin_lock(&range_lock);
+	head->type = KP_PAGE_FREE;
+	head->order = (uint8_t)order;
+	head->owner = free_ranges[order];
+	free_ranges[order] = addr;
+	raw_spin_unlock(&range_lock);
 }
 
 void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_page *pg,
 							 void *arg), void *arg)
 {
-	for (uintptr_t l1 = 0; l1 < (1UL << MAP_L1_BITS); l1++) {
-		struct kp_page *l2 = kp_atomic_load(&kp_page_map[l1], KP_ACQUIRE);
+	uintptr_t pages = kp_atomic_load(&kp_arena.pages, KP_ACQUIRE);
 
-		for (uintptr_t i = 0; l2 && i < MAP_L2_SIZE; i++)
-			if (l2[i].type == type)
-				fn((void *)(((l1 << MAP_L2_BITS) | i) << PAGE_SHIFT), &l2[i], arg);
-	}
+	for (uintptr_t i = 0; i < pages; i++)
+		if (kp_arena.map[i].type == type)
+			fn(kp_arena.base + (i << PAGE_SHIFT), &kp_arena.map[i], arg);
 }
 
 int kp_page_map_set(const void *addr, size_t len, const struct kp_page *entry)
 {
-	uintptr_t pfn = (uintptr_t)addr >> PAGE_SHIFT;
+	struct kp_page *pg = kp_page_lookup(addr);
 
-	for (size_t i = 0; i < len >> PAGE_SHIFT; i++) {
-		struct kp_page *pg = map_slot(pfn + i, true);
-		uint8_t order;
-		int16_t node;
+	if (!pg || !kp_page_lookup((const char *)addr + len - 1))
+		return -EINVAL;
+	for (size_t i = 0; i < len >> PAGE_SHIFT; i++, pg++) {
+		uint8_t order = pg->order;
+		int16_t node = pg->node;
 
-		if (!pg)
-			return -ENOMEM;
-		order = pg->order;
-		node = pg->node;
 		*pg = *entry;
 		pg->order = order;
 		pg->node = node;
@@ -290,21 +354,17 @@ static bool cache_put(void *block, unsigned int order)
 	return kept;
 }
 
-static void *map_aligned(size_t len)
+/* A range of the arena mapped read-write (fresh zero pages), or NULL. */
+static void *block_map(unsigned int order)
 {
-	size_t span = len > PAGE_SIZE ? 2 * len : len;
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t start;
+	void *block = kp_range_alloc(order);
 
-	if (p == MAP_FAILED)
+	if (block && mmap(block, PAGE_SIZE << order, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		kp_range_free(block, order);
 		return NULL;
-	if (span == len)
-		return p;
-	start = ((uintptr_t)p + len - 1) & ~(uintptr_t)(len - 1);
-	if (start > (uintptr_t)p)
-		munmap(p, start - (uintptr_t)p);
-	munmap((char *)start + len, (uintptr_t)p + span - start - len);
-	return (void *)start;
+	}
+	return block;
 }
 
 void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
@@ -327,7 +387,7 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 	if (node == NUMA_NO_NODE)
 		cached = (block = cache_take(order)) != NULL;
 	if (!block) {
-		block = map_aligned(len);
+		block = block_map(order);
 		if (!block) {
 			kp_pages_uncharge(len);
 			kp_alloc_fail_note(KP_FAIL_NOMEM);
@@ -335,17 +395,13 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 		}
 		if (node != NUMA_NO_NODE &&
 		    kp_mbind(block, len, node, gfp & __GFP_THISNODE) && (gfp & __GFP_THISNODE)) {
-			munmap(block, len);
+			kp_range_free(block, order);
 			kp_pages_uncharge(len);
 			kp_alloc_fail_note(KP_FAIL_NODE);
 			return NULL;
 		}
 	}
-	head = map_slot((uintptr_t)block >> PAGE_SHIFT, true);
-	if (!head) {
-		kp_pages_free(block, order);
-		return NULL;
-	}
+	head = kp_page_lookup(block);
 	head->type = KP_PAGE_NONE;
 	head->order = (uint8_t)order;
 	head->node = (int16_t)node;
@@ -355,29 +411,25 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 }
 
 /*
- * The head's map entry says what became of the block (FREE while cached,
- * NONE once unmapped); the entries of other pages are the owner's to clear.
- * The entry is written before the block is published in the cache: once
- * there, another task may take it and write the entry itself.
+ * The head's map entry says the block is free (KP_PAGE_FREE) from here
+ * until it is reused, cached or unmapped; the entries of other pages are
+ * the owner's to clear. The entry is written before the block is published
+ * in the cache: once there, another task may take it and write the entry
+ * itself.
  */
 void kp_pages_free(void *addr, unsigned int order)
 {
-	size_t len = PAGE_SIZE << order;
 	struct kp_page *head = kp_page_lookup(addr);
 
-	kp_pages_uncharge(len);
-	if (head && head->node == NUMA_NO_NODE) {
+	kp_pages_uncharge(PAGE_SIZE << order);
+	if (head->node == NUMA_NO_NODE) {
 		head->type = KP_PAGE_FREE;
 		head->order = (uint8_t)order;
 		head->owner = NULL;
 		if (cache_put(addr, order))
 			return;
 	}
-	if (head) {
-		head->type = KP_PAGE_NONE;
-		head->owner = NULL;
-	}
-	munmap(addr, len);
+	kp_range_free(addr, order);
 }
 
 /* ---- bookkeeping records -------------------------------------------------------- */

@@ -38,13 +38,22 @@ enum kp_page_type {
 };
 
 struct kp_page {
-	uint8_t type;		/* enum kp_page_type */
-	uint8_t order;		/* KP_PAGE_LARGE, KP_PAGE_FREE: the block's order */
-	int16_t node;		/* the node it was bound to, or NUMA_NO_NODE */
 	union {
-		uint32_t size;		/* KP_PAGE_LARGE: the size asked for */
-		uint32_t slab_tag;	/* KP_PAGE_SLAB: its cache and node (alloc/slub.h) */
+		/*
+		 * KP_PAGE_SLAB: the three fields below as one word, that
+		 * kfree's fast path compares with the one its task expects
+		 * (alloc/slub.h SLAB_TAG()): type, cache and node in one test.
+		 * For other types the slab fields hold 0 or a stale slab's.
+		 */
+		uint32_t slab_tag;
+		struct {
+			uint16_t slab_offset;	/* its cache's state in a task's (slub.h) */
+			uint8_t slab_node;	/* the slab's node */
+			uint8_t type;		/* enum kp_page_type */
+		};
 	};
+	int16_t node;		/* the node it was bound to, or NUMA_NO_NODE */
+	uint8_t order;		/* KP_PAGE_LARGE, KP_PAGE_FREE: the block's order */
 	void *owner;
 	/*
 	 * KP_PAGE_SLAB: its cache's object-start test (alloc/slub.h
@@ -53,25 +62,42 @@ struct kp_page {
 	 * cache's state (the kernel's struct slab overlays struct page alike).
 	 */
 	uint64_t obj_magic;
-	uint32_t obj_limit;
+	union {
+		uint32_t obj_limit;
+		uint32_t size;		/* KP_PAGE_LARGE: the size asked for */
+	};
 	uint32_t slab_mask;
 };
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "slab_tag: type is its top byte");
 
-#define KP_PAGE_MAP_L2_BITS	18
-#define KP_PAGE_MAP_L1_BITS	17
-extern struct kp_page *kp_page_map[1UL << KP_PAGE_MAP_L1_BITS];
+/*
+ * The arena: one reservation at first use that every page kprim hands out
+ * lies in (as the kernel's direct map and vmalloc space are ranges known
+ * in advance), and its page map, one entry per page, indexed by the page's
+ * offset in the arena. Only [base, base + pages * PAGE_SIZE), what has been
+ * handed out so far, has entries; pages grows, published after the entries
+ * it covers are readable, so a lookup needs one compare and no lock.
+ */
+struct kp_arena {
+	char *base;
+	struct kp_page *map;
+	uintptr_t pages;	/* pages handed out so far: the map's readable part */
+};
+extern struct kp_arena kp_arena;
 
-/* The page map entry for the page holding addr; NULL if none was ever made. */
-static inline struct kp_page *kp_page_lookup(const void *addr)
+/* The page map entry for the page holding addr; NULL if addr is not in the arena. */
+static __always_inline struct kp_page *kp_page_lookup(const void *addr)
 {
-	uintptr_t pfn = (uintptr_t)addr >> PAGE_SHIFT;
-	uintptr_t l1 = pfn >> KP_PAGE_MAP_L2_BITS;
-	struct kp_page *l2;
+	uintptr_t pages = kp_atomic_load(&kp_arena.pages, KP_ACQUIRE);
+	uintptr_t pfn = ((uintptr_t)addr - (uintptr_t)kp_arena.base) >> PAGE_SHIFT;
+	struct kp_page *pg;
 
-	if (unlikely(l1 >= (1UL << KP_PAGE_MAP_L1_BITS)))
+	if (unlikely(pfn >= pages))
 		return NULL;
-	l2 = kp_atomic_load(&kp_page_map[l1], KP_ACQUIRE);
-	return likely(l2) ? &l2[pfn & ((1UL << KP_PAGE_MAP_L2_BITS) - 1)] : NULL;
+	pg = &kp_arena.map[pfn];
+	if (!pg)
+		__builtin_unreachable();	/* so callers' NULL tests fold into the bound's */
+	return pg;
 }
 /*
  * Call fn for every page whose entry has this type, in address order; a
@@ -84,6 +110,16 @@ void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_p
  * all but order and node, which stay the page allocator's. 0 or -ENOMEM.
  */
 int kp_page_map_set(const void *addr, size_t len, const struct kp_page *entry);
+
+/*
+ * An unmapped range of 2^order arena pages (PROT_NONE, nothing charged),
+ * aligned to its size up to order MAX_PAGE_ORDER, or NULL if the arena is
+ * full: vmalloc maps what it needs of it; its head entry is left as it
+ * was. kp_range_free() unmaps a range and gives it back, its head entry
+ * KP_PAGE_FREE until it is reused.
+ */
+void *kp_range_alloc(unsigned int order);
+void kp_range_free(void *addr, unsigned int order);
 
 /*
  * 2^order pages, aligned to their size, on node (NUMA_NO_NODE: anywhere;

@@ -453,7 +453,7 @@ static struct slab *allocate_slab(struct kmem_cache *s, int node, gfp_t gfp)
 			poison_object(s, obj);
 	}
 	if (kp_page_map_set(mem, PAGE_SIZE << s->order, &(struct kp_page){
-				.type = KP_PAGE_SLAB, .slab_tag = SLAB_TAG(s->id, node), .owner = slab,
+				.slab_tag = SLAB_TAG(s->id, node), .owner = slab,
 				.obj_magic = s->obj_magic, .obj_limit = (uint32_t)s->obj_limit,
 				.slab_mask = (uint32_t)s->slab_mask })) {
 		kp_page_map_set(mem, PAGE_SIZE << s->order, &(struct kp_page){ .type = KP_PAGE_NONE });

@@ -140,17 +140,20 @@ struct kmem_cache_cpu {
 
 /*
  * A slab page's tag in the page map (struct page's slab_cache, by id, and
- * the slab's node): the offset of its cache's state in a slub_task, and
- * the node. kfree's fast path finds the task's state from the page map
- * alone and tests cache and node against the task's own tag
- * (kmem_cache_cpu.slab_tag) in one compare, without reading the slab.
+ * the slab's node, with the page's type; alloc/page.h): the offset of its
+ * cache's state in a slub_task, the node, KP_PAGE_SLAB. kfree's fast path
+ * finds the task's state from the page map alone and tests type, cache
+ * and node against the task's own tag (kmem_cache_cpu.slab_tag) in one
+ * compare, without reading the slab. The offset of any page, slab or not,
+ * is 0 or a slab's, so it always names a state inside the slub_task.
  */
 #define SLAB_TAG(id, node)	((uint32_t)((id) * sizeof(struct kmem_cache_cpu)) | \
-				 (uint32_t)(uint16_t)(node) << 16)
+				 (uint32_t)(uint8_t)(node) << 16 | (uint32_t)KP_PAGE_SLAB << 24)
 #define SLAB_TAG_OFFSET(tag)	((tag) & 0xffff)
 #define SLAB_TAG_ID(tag)	((unsigned int)(SLAB_TAG_OFFSET(tag) / sizeof(struct kmem_cache_cpu)))
 _Static_assert(KP_MAX_CACHES * sizeof(struct kmem_cache_cpu) <= 0x10000,
 	       "a slab tag's offset fits 16 bits");
+_Static_assert(KP_MAX_NODES <= 0x100, "a slab tag's node fits 8 bits");
 
 struct slub_task {
 	struct kmem_cache_cpu cpu[KP_MAX_CACHES];	/* first: a cache's state is task->alloc + id * 128 */
@@ -268,14 +271,13 @@ static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, vo
 }
 
 /*
- * Free obj, known to lie in the slab page pg. The fast path
- * (free_to_pcs()): make obj the hot object, the previous one going onto
- * the main sheaf, when obj is the start of an object, its page's tag names
- * this cache on the task's node, it is not the hot object already (a
- * naive double free), and main has room. Everything else, checks
- * included, is slab_free_slowpath().
+ * The free fast path (free_to_pcs()), for obj in any page of the arena:
+ * make obj the hot object, the previous one going onto the main sheaf,
+ * when pg's tag is a slab page's of a cache on the task's node, obj is
+ * the start of an object, it is not the hot object already (a naive
+ * double free), and main has room. False, nothing done, otherwise.
  */
-static __always_inline void slab_free(const struct kp_page *pg, void *obj, void *caller)
+static __always_inline bool slab_free_fast(const struct kp_page *pg, void *obj)
 {
 	struct kp_task *task = kp_current();
 	uint32_t tag = pg->slab_tag;
@@ -283,20 +285,26 @@ static __always_inline void slab_free(const struct kp_page *pg, void *obj, void 
 	unsigned int size;
 	void *hot;
 
-	if (likely(task->alloc)) {
-		c = (struct kmem_cache_cpu *)((char *)task->alloc + SLAB_TAG_OFFSET(tag));
-		hot = c->hot;
-		size = c->size;
-		if (likely(page_obj_valid(pg, obj) && tag == c->slab_tag && hot != obj &&
-			   size < c->capacity)) {
-			poison_object(kp_slab_caches[SLAB_TAG_ID(tag)], obj);
-			c->main[size] = hot;	/* past the top if there is no hot object */
-			kp_atomic_store(&c->size, size + (hot != NULL), KP_RELAXED);
-			kp_atomic_store(&c->hot, obj, KP_RELAXED);
-			return;
-		}
-	}
-	slab_free_slowpath(SLAB_TAG_ID(tag), pg->owner, obj, caller);
+	if (unlikely(!task->alloc))
+		return false;
+	c = (struct kmem_cache_cpu *)((char *)task->alloc + SLAB_TAG_OFFSET(tag));
+	hot = c->hot;
+	size = c->size;
+	if (unlikely(tag != c->slab_tag || !page_obj_valid(pg, obj) || hot == obj ||
+		     size >= c->capacity))
+		return false;
+	poison_object(kp_slab_caches[SLAB_TAG_ID(tag)], obj);
+	c->main[size] = hot;	/* past the top if there is no hot object */
+	kp_atomic_store(&c->size, size + (hot != NULL), KP_RELAXED);
+	kp_atomic_store(&c->hot, obj, KP_RELAXED);
+	return true;
+}
+
+/* Free obj, known to lie in the slab page pg: the fast path, else slab_free_slowpath(). */
+static __always_inline void slab_free(const struct kp_page *pg, void *obj, void *caller)
+{
+	if (!slab_free_fast(pg, obj))
+		slab_free_slowpath(SLAB_TAG_ID(pg->slab_tag), pg->owner, obj, caller);
 }
 
 /* A kmalloc object changed its requested size in place (krealloc): re-red-zone it. */

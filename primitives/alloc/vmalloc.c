@@ -3,8 +3,10 @@
  * vmalloc.c - vmalloc areas and the kvmalloc family (mm/vmalloc.c,
  * mm/util.c).
  *
- * An area is its own mapping: the pages asked for, then one PROT_NONE
- * guard page. Its record (struct vm_struct) lives apart, and every page of
+ * An area is a range of the page allocator's arena (kp_range_alloc(), of
+ * the power-of-two pages that hold it and its guard) of which only the
+ * pages asked for are mapped: the guard page after them, and the rest of
+ * the range, stay PROT_NONE. Its record (struct vm_struct) lives apart, and every page of
  * the area, the guard included, points to it in the page map, which is
  * what is_vmalloc_addr() and vfree() look up. The bytes count against the
  * memory limit like any pages.
@@ -22,6 +24,7 @@ struct vm_struct {
 	void *addr;
 	size_t size;		/* mapped bytes, without the guard page */
 	size_t requested;	/* what the caller asked for */
+	unsigned int order;	/* of the arena range it takes */
 	void *caller;
 	int node;
 };
@@ -35,8 +38,9 @@ static __cold void vmalloc_warn(unsigned long size, gfp_t gfp, const char *why)
 static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, void *caller)
 {
 	size_t len = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	unsigned int order = 0;
 	struct vm_struct *vm;
-	char *p;
+	char *p = NULL;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (!size || size > VMALLOC_MAX_SIZE) {
@@ -57,22 +61,26 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, void *calle
 		vmalloc_warn(size, gfp, "over the memory limit");
 		return NULL;
 	}
+	while ((PAGE_SIZE << order) < len + PAGE_SIZE)
+		order++;
 	vm = kp_meta_alloc();
-	p = vm ? mmap(NULL, len + PAGE_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) : MAP_FAILED;
-	if (p == MAP_FAILED)
+	if (vm)
+		p = kp_range_alloc(order);
+	if (!p)
 		goto fail;
-	if (mprotect(p + len, PAGE_SIZE, PROT_NONE) ||
+	if (mmap(p, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED ||
 	    (node != NUMA_NO_NODE && kp_mbind(p, len, node, gfp & __GFP_THISNODE) &&
 	     (gfp & __GFP_THISNODE)) ||
 	    kp_page_map_set(p, len + PAGE_SIZE,
 			    &(struct kp_page){ .type = KP_PAGE_VMALLOC, .owner = vm })) {
-		munmap(p, len + PAGE_SIZE);
+		kp_range_free(p, order);
 		goto fail;
 	}
 	vm->addr = p;
 	vm->size = len;
 	vm->requested = size;
+	vm->order = order;
 	vm->caller = caller;
 	vm->node = node;
 	return p;	/* fresh anonymous memory: already zero, __GFP_ZERO or not */
@@ -145,9 +153,7 @@ static void __vfree(const void *addr, void *caller)
 		return;
 	}
 	kp_page_map_set(vm->addr, vm->size + PAGE_SIZE, &(struct kp_page){ .type = KP_PAGE_NONE });
-	head = kp_page_lookup(addr);
-	head->type = KP_PAGE_FREE;	/* remembered until the range is reused */
-	munmap(vm->addr, vm->size + PAGE_SIZE);
+	kp_range_free(vm->addr, vm->order);	/* KP_PAGE_FREE until the range is reused */
 	kp_pages_uncharge(vm->size);
 	kp_meta_free(vm);
 }
