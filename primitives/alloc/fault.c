@@ -3,8 +3,10 @@
  * fault.c - the decision of should_failslab() / should_fail_ex().
  *
  * The knobs are process-wide, as the debugfs files are; fail-nth lives in
- * the task. Randomness for the probability is a fixed-seed xorshift reset
- * by kp_failslab_set(), so a configuration replays identically.
+ * the task, and while it is armed the task's alloc_fast is NULL, which
+ * sends every allocation of the task past the fast path to be asked.
+ * Randomness for the probability is a fixed-seed xorshift reset by
+ * kp_failslab_set(), so a configuration replays identically.
  */
 #include "alloc/fault.h"
 #include "alloc/page.h"
@@ -26,7 +28,10 @@ static DEFINE_RAW_SPINLOCK(failslab_lock);
 
 void kp_fail_nth_set(unsigned int n)
 {
-	kp_current()->fail_nth = n;
+	struct kp_task *t = kp_current();
+
+	t->fail_nth = n;
+	t->alloc_fast = n ? NULL : t->alloc;	/* armed: every allocation asks */
 }
 
 unsigned int kp_fail_nth_get(void)
@@ -71,6 +76,8 @@ bool __kp_should_failslab(size_t size, gfp_t gfp)
 		return false;
 	if (t->fail_nth) {
 		fail = --t->fail_nth == 0;
+		if (fail)
+			t->alloc_fast = t->alloc;
 		goto out;
 	}
 	if (!kp_atomic_load(&kp_failslab_armed, KP_ACQUIRE))

@@ -3,8 +3,8 @@
  * kmalloc.c - kmalloc, kfree, ksize, krealloc over the slab caches.
  *
  * Models include/linux/slab.h and mm/slab_common.c: the size classes 8, 16,
- * 32, 64, 96, 128, 192, 256 .. 8192 (x86-64), chosen by the kernel's
- * size_index table up to 192 and by the highest bit above; larger requests
+ * 32, 64, 96, 128, 192, 256 .. 8192 (x86-64), chosen as the kernel's
+ * size_index table chooses them up to 192, by one table; larger requests
  * take 2^order pages (kmalloc_large) up to KMALLOC_MAX_SIZE. Every pointer
  * handed to kfree/ksize/krealloc is looked up in the page map first, so
  * foreign, interior and already-freed pointers are reported, not trusted.
@@ -17,10 +17,32 @@
 #include "alloc/slub.h"
 #include "core/report.h"
 
-/* include/linux/slab.h: index of the cache for sizes 1..192, by (size - 1) / 8. */
-static const unsigned char size_index[24] = {
-	3, 4, 5, 5, 6, 6, 6, 6, 1, 1, 1, 1, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, 2, 2,
+/*
+ * The cache for each size, by (size - 1) / 8, as the offset of its state
+ * in a task's (the cache with id i at i * sizeof(struct kmem_cache_cpu)).
+ * The kernel's size_index table (include/linux/slab.h) covers sizes up to
+ * 192 and takes the highest bit above; this one runs over every bucket, as
+ * mimalloc's direct page table does, so that kmalloc classifies a size
+ * and finds the task's state for it with one load.
+ */
+#define CPU_OFFSET(id)	((uint16_t)((id) * sizeof(struct kmem_cache_cpu)))
+static const uint16_t kmalloc_cpu_offset[KMALLOC_MAX_CACHE_SIZE / 8] = {
+	[0] = CPU_OFFSET(3),			/* 8 */
+	[1] = CPU_OFFSET(4),			/* 16 */
+	[2 ... 3] = CPU_OFFSET(5),		/* 32 */
+	[4 ... 7] = CPU_OFFSET(6),		/* 64 */
+	[8 ... 11] = CPU_OFFSET(1),		/* 96 */
+	[12 ... 15] = CPU_OFFSET(7),		/* 128 */
+	[16 ... 23] = CPU_OFFSET(2),		/* 192 */
+	[24 ... 31] = CPU_OFFSET(8),		/* 256 */
+	[32 ... 63] = CPU_OFFSET(9),		/* 512 */
+	[64 ... 127] = CPU_OFFSET(10),		/* 1k */
+	[128 ... 255] = CPU_OFFSET(11),		/* 2k */
+	[256 ... 511] = CPU_OFFSET(12),		/* 4k */
+	[512 ... 1023] = CPU_OFFSET(13),	/* 8k */
 };
+_Static_assert(KMALLOC_MAX_CACHE_SIZE == 8192 && KMALLOC_SHIFT_HIGH == 13,
+	       "kmalloc_cpu_offset covers every bucket");
 
 static unsigned int kmalloc_cache_size(unsigned int index)
 {
@@ -40,13 +62,6 @@ __attribute__((constructor)) static void create_kmalloc_caches(void)
 					  SLAB_KMALLOC, NULL, (int)i))
 			abort();
 	}
-}
-
-/* The index (and id) of the cache for size, 1..KMALLOC_MAX_CACHE_SIZE. */
-static inline unsigned int kmalloc_index(size_t size)
-{
-	return likely(size <= 192) ? size_index[(size - 1) / 8]
-			   : (unsigned int)(64 - __builtin_clzl(size - 1));
 }
 
 /* ---- large blocks ---------------------------------------------------------------- */
@@ -152,13 +167,10 @@ size_t kmalloc_large_report(FILE *out)
 
 static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node, void *caller)
 {
-	unsigned int index;
-
 	/* One test for both ends: size 0 wraps past the largest cache. */
 	if (unlikely(size - 1 >= KMALLOC_MAX_CACHE_SIZE))
 		return size ? kmalloc_large(size, flags, node, caller) : ZERO_SIZE_PTR;
-	index = kmalloc_index(size);
-	return slab_alloc(index, flags, node, caller, size);
+	return slab_alloc_at(kmalloc_cpu_offset[(size - 1) / 8], flags, node, caller, size);
 }
 
 __fastpath_entry void *kmalloc(size_t size, gfp_t flags)

@@ -212,6 +212,7 @@ static void slub_task_exit(struct kp_task *task)
 	raw_spin_unlock(&task_lock);
 	mutex_unlock(&slab_mutex);
 	task->alloc = NULL;
+	task->alloc_fast = NULL;
 	kp_pages_free(t, SLUB_TASK_ORDER);
 }
 
@@ -229,6 +230,7 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 	task_list.next = t;
 	raw_spin_unlock(&task_lock);
 	task->alloc = t;
+	task->alloc_fast = task->fail_nth ? NULL : t;
 	/* OS threads flush at exit; model tasks end with their run. */
 	kp_task_exit_hook_register(slub_task_exit);
 	kp_task_hook_exit(task);
@@ -793,9 +795,9 @@ static void sheaf_make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 
 /* ---- the slow paths ---------------------------------------------------------------------- */
 
-void *slab_zero_object(unsigned int id, void *obj)
+void *slab_zero_object(size_t cpu_offset, void *obj)
 {
-	return memset(obj, 0, kp_slab_caches[id]->object_size);
+	return memset(obj, 0, kp_slab_caches[cpu_offset / sizeof(struct kmem_cache_cpu)]->object_size);
 }
 
 void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
@@ -809,9 +811,9 @@ void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
  * task, debug caches, a node asked for (straight from the slab layer, as
  * the kernel's sheaves serve only NUMA_NO_NODE), an empty main sheaf.
  */
-void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, size_t orig_size)
+void *slab_alloc_slowpath(size_t cpu_offset, gfp_t gfp, int node, void *caller, size_t orig_size)
 {
-	struct kmem_cache *s = kp_slab_caches[id];
+	struct kmem_cache *s = kp_slab_caches[cpu_offset / sizeof(struct kmem_cache_cpu)];
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 	void *obj;

@@ -225,15 +225,17 @@ static __always_inline bool page_obj_valid(const struct kp_page *pg, const void 
 	return obj_offset_valid((uintptr_t)obj & pg->slab_mask, pg->obj_magic, pg->obj_limit);
 }
 
-void *slab_alloc_slowpath(unsigned int id, gfp_t gfp, int node, void *caller, size_t orig_size)
+/* The slow paths of slab_alloc_at(), given the cache's cpu_offset as it is. */
+void *slab_alloc_slowpath(size_t cpu_offset, gfp_t gfp, int node, void *caller, size_t orig_size)
 	__attribute__((noinline));
 void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp) __attribute__((noinline, cold));
-void *slab_zero_object(unsigned int id, void *obj) __attribute__((noinline));
+void *slab_zero_object(size_t cpu_offset, void *obj) __attribute__((noinline));
 void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *caller)
 	__attribute__((noinline));
 
 /*
- * Allocate from the cache with this id (kp_slab_caches[id], which the fast
+ * Allocate from the cache whose state sits at cpu_offset in a slub_task
+ * (id * sizeof(struct kmem_cache_cpu); kp_slab_caches[id], which the fast
  * path never reads), fault injection, might_sleep and __GFP_ZERO included;
  * orig_size is what a kmalloc caller asked for (debug caches red-zone the
  * rest of the object), or 0 for the whole object. The fast path
@@ -241,8 +243,8 @@ void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *cal
  * sheaf. Everything else, a node asked for included, is
  * slab_alloc_slowpath().
  */
-static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, void *caller,
-					size_t orig_size)
+static __always_inline void *slab_alloc_at(size_t cpu_offset, gfp_t gfp, int node, void *caller,
+					   size_t orig_size)
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
@@ -250,24 +252,34 @@ static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, vo
 	void *obj;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
-	/* Fault injection armed, a new task, or a node: the slow path decides. */
-	if (unlikely(task->fail_nth || kp_failslab_armed || !task->alloc || node != NUMA_NO_NODE))
-		return slab_alloc_slowpath(id, gfp, node, caller, orig_size);
-	c = task_cpu(task, id);
+	/* A new task, fail-nth or failslab armed, or a node: the slow path decides. */
+	if (unlikely(!task->alloc_fast || kp_failslab_armed || node != NUMA_NO_NODE))
+		return slab_alloc_slowpath(cpu_offset, gfp, node, caller, orig_size);
+	c = (struct kmem_cache_cpu *)((char *)task->alloc_fast + cpu_offset);
+	/*
+	 * Either way in a straight line: an allocation after a free jumps
+	 * once, over the sheaf; a run of allocations, the sheaf's work, not
+	 * at all (a taken branch costs this path more than a store does).
+	 */
 	obj = c->hot;
-	if (obj) {
-		kp_atomic_store(&c->hot, NULL, KP_RELAXED);
-	} else {
+	kp_atomic_store(&c->hot, NULL, KP_RELAXED);
+	if (likely(!obj)) {
 		size = c->size;
 		if (unlikely(!size))
-			return slab_alloc_slowpath(id, gfp, node, caller, orig_size);
+			return slab_alloc_slowpath(cpu_offset, gfp, node, caller, orig_size);
 		obj = c->main[size - 1];
 		kp_atomic_store(&c->size, size - 1, KP_RELAXED);
 	}
-	unpoison_object(kp_slab_caches[id], obj);
+	unpoison_object(kp_slab_caches[cpu_offset / sizeof(struct kmem_cache_cpu)], obj);
 	if (unlikely(gfp & __GFP_ZERO))
-		return slab_zero_object(id, obj);	/* a tail call: the fast path saves nothing */
+		return slab_zero_object(cpu_offset, obj);	/* a tail call: the fast path saves nothing */
 	return obj;
+}
+
+static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, void *caller,
+					size_t orig_size)
+{
+	return slab_alloc_at(id * sizeof(struct kmem_cache_cpu), gfp, node, caller, orig_size);
 }
 
 /*

@@ -50,6 +50,8 @@ struct kp_task {
 	int pid;		/* the OS thread id, filled in on first use */
 	char comm[16];		/* the thread's name, filled in on first use */
 	void *alloc;		/* the allocator's per-task state (alloc/slub.c) */
+	void *alloc_fast;	/* alloc while no fail-nth is armed, else NULL: the one
+				 * test of the allocation fast path (alloc/fault.c) */
 	unsigned int id;	/* 1.. while registered (queued spinlock tails); 0 before */
 	struct kp_mcs_node mcs[KP_MCS_NODES];
 #ifdef KP_LOCKDEP
