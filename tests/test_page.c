@@ -4,6 +4,9 @@
  * pressure: the limit, the __GFP_HIGH reserve, shrinkers for allocations
  * that may reclaim, GFP_NOWAIT failing, __GFP_NOFAIL never failing.
  */
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "kp_test.h"
 
 static int teardown(void **state)
@@ -115,6 +118,66 @@ static void test_pressure_by_gfp(void **state)
 	assert_int_equal(kp_alloc_fail_count(KP_FAIL_LIMIT), 3);
 }
 
+/*
+ * The page map answers for the part of the arena handed out so far and
+ * nothing else: past it, before it, far into the reservation and outside
+ * it, a lookup is NULL and kfree reports the pointer, without touching
+ * the map's unreadable rest.
+ */
+static void test_lookup_only_where_handed_out(void **state)
+{
+	char *p = kp_pages_alloc(0, NUMA_NO_NODE, GFP_KERNEL);
+	char *end = kp_arena.base + kp_arena.pages * PAGE_SIZE;
+	char *far = kp_arena.base + ((size_t)4 << 30) - PAGE_SIZE;
+	int local;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(kp_page_lookup(p));
+	assert_non_null(kp_page_lookup(end - 1));
+	assert_null(kp_page_lookup(end));
+	assert_null(kp_page_lookup(far));
+	assert_null(kp_page_lookup(kp_arena.base - 1));
+	assert_null(kp_page_lookup(&local));
+	kfree(end);
+	kfree(far);
+	assert_reports(KP_REPORT_INVALID_FREE, 2);
+	kp_pages_free(p, 0);
+}
+
+static char *given_back;
+
+static void touch_given_back(void)
+{
+	given_back[0] = 1;
+}
+
+/*
+ * A range given back is unmapped (its memory returns to the system), is
+ * remembered as free, and is the next range of its order handed out,
+ * fresh and zeroed.
+ */
+static void test_ranges_given_back_and_reused(void **state)
+{
+	char out[256];
+	int status;
+
+	(void)state;
+	given_back = vmalloc(64 << 10);
+	assert_non_null(given_back);
+	memset(given_back, 0xa5, 64 << 10);
+	vfree(given_back);
+	assert_int_equal(kp_page_lookup(given_back)->type, KP_PAGE_FREE);
+	status = kp_test_in_child(touch_given_back, out, sizeof(out));
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+	assert_ptr_equal(vmalloc(64 << 10), given_back);
+	for (size_t i = 0; i < (64 << 10); i++)
+		assert_int_equal(given_back[i], 0);
+	vfree(given_back);
+	assert_no_reports();
+}
+
 /* kmalloc feels the limit too: its new slabs are pages. */
 static void test_kmalloc_under_limit(void **state)
 {
@@ -137,6 +200,8 @@ int main(void)
 		page_test(test_numa_node),
 		page_test(test_pressure_by_gfp),
 		page_test(test_kmalloc_under_limit),
+		page_test(test_lookup_only_where_handed_out),
+		page_test(test_ranges_given_back_and_reused),
 	};
 
 	return kp_run_tests("page", tests);
