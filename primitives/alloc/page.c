@@ -3,7 +3,7 @@
  * page.c - page blocks, the page map, NUMA binding and memory pressure.
  *
  * Every page lies in the arena (page.h), one PROT_NONE reservation made
- * at first use, so that the page map is a single array and kfree() finds
+ * at start-up, so that the page map is a single array and kfree() finds
  * a pointer's entry with one subtraction and one compare (the two-level
  * table it replaces cost a dependent load and two more tests). Ranges of
  * 2^order pages are cut from the arena's unused end, aligned to their size
@@ -15,8 +15,9 @@
  * so that a large kmalloc/kfree pair costs two list operations, not two
  * system calls.
  *
- * The map's own pages are made readable as the used part of the arena
- * grows, before the lookup's bound (kp_arena.pages) is raised over them.
+ * The map's own pages are made readable as the used part of the
+ * arena grows, before the lookup's bound (kp_arena.pages) is raised over
+ * them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,13 +43,16 @@
 struct kp_arena kp_arena;
 static uintptr_t arena_size;		/* pages reserved */
 static size_t map_readable;		/* bytes of the map made readable */
-static bool arena_tried;
 static void *free_ranges[RANGE_ORDERS];	/* unmapped, linked through the head entry's owner */
 static DEFINE_RAW_SPINLOCK(range_lock);
 
-static void arena_reserve(void)
+/*
+ * Reserved before main() and before other constructors (priority 101
+ * comes first), so base and map are set while the process has one thread
+ * and never change: lookups read them plainly.
+ */
+__attribute__((constructor(101))) static void arena_reserve(void)
 {
-	arena_tried = true;
 	for (unsigned int shift = ARENA_MAX_SHIFT; shift >= ARENA_MIN_SHIFT; shift -= 2) {
 		size_t pages = 1UL << (shift - PAGE_SHIFT);
 		size_t map_bytes = pages * sizeof(struct kp_page);
@@ -90,8 +94,6 @@ void *kp_range_alloc(unsigned int order)
 	if (order >= RANGE_ORDERS)
 		return NULL;
 	raw_spin_lock(&range_lock);
-	if (!arena_tried)
-		arena_reserve();
 	addr = free_ranges[order];
 	if (addr) {
 		free_ranges[order] = kp_page_lookup(addr)->owner;

@@ -71,7 +71,7 @@ struct kp_page {
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "slab_tag: type is its top byte");
 
 /*
- * The arena: one reservation at first use that every page kprim hands out
+ * The arena: one reservation at start-up that every page kprim hands out
  * lies in (as the kernel's direct map and vmalloc space are ranges known
  * in advance), and its page map, one entry per page, indexed by the page's
  * offset in the arena. Only [base, base + pages * PAGE_SIZE), what has been
