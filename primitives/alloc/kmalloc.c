@@ -25,7 +25,7 @@
  * mimalloc's direct page table does, so that kmalloc classifies a size
  * and finds the task's state for it with one load.
  */
-#define CPU_OFFSET(id)	((uint16_t)((id) * sizeof(struct kmem_cache_cpu)))
+#define CPU_OFFSET(id)	((uint16_t)CACHE_CPU_OFFSET(id))
 static const uint16_t kmalloc_cpu_offset[KMALLOC_MAX_CACHE_SIZE / 8] = {
 	[0] = CPU_OFFSET(3),			/* 8 */
 	[1] = CPU_OFFSET(4),			/* 16 */

@@ -797,7 +797,7 @@ static void sheaf_make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 
 void *slab_zero_object(size_t cpu_offset, void *obj)
 {
-	return memset(obj, 0, kp_slab_caches[cpu_offset / sizeof(struct kmem_cache_cpu)]->object_size);
+	return memset(obj, 0, CPU_OFFSET_CACHE(cpu_offset)->object_size);
 }
 
 void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
@@ -813,7 +813,7 @@ void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
  */
 void *slab_alloc_slowpath(size_t cpu_offset, gfp_t gfp, int node, void *caller, size_t orig_size)
 {
-	struct kmem_cache *s = kp_slab_caches[cpu_offset / sizeof(struct kmem_cache_cpu)];
+	struct kmem_cache *s = CPU_OFFSET_CACHE(cpu_offset);
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 	void *obj;

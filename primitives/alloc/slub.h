@@ -138,6 +138,10 @@ struct kmem_cache_cpu {
 	struct slab *owned;		/* the other slabs the task owns */
 } __attribute__((aligned(64)));
 
+/* Where the state of the cache with this id sits in a slub_task, and back. */
+#define CACHE_CPU_OFFSET(id)	((id) * sizeof(struct kmem_cache_cpu))
+#define CPU_OFFSET_CACHE(off)	(kp_slab_caches[(off) / sizeof(struct kmem_cache_cpu)])
+
 /*
  * A slab page's tag in the page map (struct page's slab_cache, by id, and
  * the slab's node, with the page's type; alloc/page.h): the offset of its
@@ -147,7 +151,7 @@ struct kmem_cache_cpu {
  * compare, without reading the slab. The offset of any page, slab or not,
  * is 0 or a slab's, so it always names a state inside the slub_task.
  */
-#define SLAB_TAG(id, node)	((uint32_t)((id) * sizeof(struct kmem_cache_cpu)) | \
+#define SLAB_TAG(id, node)	((uint32_t)CACHE_CPU_OFFSET(id) | \
 				 (uint32_t)(uint8_t)(node) << 16 | (uint32_t)KP_PAGE_SLAB << 24)
 #define SLAB_TAG_OFFSET(tag)	((tag) & 0xffff)
 #define SLAB_TAG_ID(tag)	((unsigned int)(SLAB_TAG_OFFSET(tag) / sizeof(struct kmem_cache_cpu)))
@@ -270,7 +274,7 @@ static __always_inline void *slab_alloc_at(size_t cpu_offset, gfp_t gfp, int nod
 		obj = c->main[size - 1];
 		kp_atomic_store(&c->size, size - 1, KP_RELAXED);
 	}
-	unpoison_object(kp_slab_caches[cpu_offset / sizeof(struct kmem_cache_cpu)], obj);
+	unpoison_object(CPU_OFFSET_CACHE(cpu_offset), obj);
 	if (unlikely(gfp & __GFP_ZERO))
 		return slab_zero_object(cpu_offset, obj);	/* a tail call: the fast path saves nothing */
 	return obj;
@@ -279,7 +283,7 @@ static __always_inline void *slab_alloc_at(size_t cpu_offset, gfp_t gfp, int nod
 static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, void *caller,
 					size_t orig_size)
 {
-	return slab_alloc_at(id * sizeof(struct kmem_cache_cpu), gfp, node, caller, orig_size);
+	return slab_alloc_at(CACHE_CPU_OFFSET(id), gfp, node, caller, orig_size);
 }
 
 /*
