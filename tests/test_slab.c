@@ -365,6 +365,59 @@ static void test_objects_in_sheaves_are_free(void **state)
 	assert_no_reports();
 }
 
+/* kmemleak's entries for cache "name" in a report. */
+static size_t kmemleak_listed(const char *name)
+{
+	char *buf = NULL, *p, key[64];
+	size_t len = 0, listed = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	kp_kmemleak_report(mem);
+	fclose(mem);
+	snprintf(key, sizeof(key), "cache \"%s\"", name);
+	for (p = buf; (p = strstr(p, key)); p++)
+		listed++;
+	free(buf);
+	return listed;
+}
+
+/*
+ * Frees fill the main sheaf, swap in the spare and flush a full spare;
+ * allocations empty main and swap the spare back or refill: the live
+ * count, which reads each sheaf's size off its top, is exact after every
+ * call across all of those edges, and kmemleak's walk, which reads the
+ * sheaves' slots, lists exactly the objects still held.
+ */
+static void test_live_count_exact_across_sheaves(void **state)
+{
+	enum { CAP = SHEAF_MAX_OBJECTS, N = 3 * CAP + 5, KEEP = 2 };
+	static void *objs[N];
+	struct kmem_cache *s = kmem_cache_create("sheaf-edges", 64, 0, SLAB_NO_USER_FLAGS, NULL);
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < N; i++) {
+			objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+			assert_non_null(objs[i]);
+			assert_int_equal(kmem_cache_live_objects(s), i + 1);
+		}
+		for (int i = 0; i < N; i++) {
+			if (i == N / 2 || i == N / 2 + CAP)
+				continue;	/* KEEP objects stay live */
+			kmem_cache_free(s, objs[i]);
+			assert_int_equal(kmem_cache_live_objects(s),
+					 N - i - 1 + (i > N / 2) + (i > N / 2 + CAP));
+		}
+		assert_int_equal(kmem_cache_live_objects(s), KEEP);
+		assert_int_equal(kmemleak_listed("sheaf-edges"), KEEP);
+		kmem_cache_free(s, objs[N / 2]);
+		kmem_cache_free(s, objs[N / 2 + CAP]);
+		assert_int_equal(kmem_cache_live_objects(s), 0);
+	}
+	kmem_cache_destroy(s);
+	assert_no_reports();
+}
+
 /* The object freed last is the hot one: freeing it again is caught without debugging. */
 static void test_double_free_of_hot_object_refused(void **state)
 {
@@ -505,6 +558,7 @@ int main(void)
 		slab_test(test_alloc_node),
 		slab_test(test_kmemleak_lists_cache_objects),
 		slab_test(test_objects_in_sheaves_are_free),
+		slab_test(test_live_count_exact_across_sheaves),
 		slab_test(test_double_free_of_hot_object_refused),
 		slab_test(test_object_start_test_is_exact),
 		slab_test(test_free_past_last_object_refused),

@@ -173,6 +173,7 @@ static void *freelist_join(const struct kmem_cache *s, void *a, void *b)
 /* ---- per-task state ------------------------------------------------------------------ */
 
 static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c);
+static void sheaves_clear(struct kmem_cache_cpu *c);
 
 /* An ending thread hands its slabs back and its counts to the caches. */
 static unsigned long large_flushed_allocs, large_flushed_frees;
@@ -223,6 +224,8 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 
 	if (!t)
 		return NULL;
+	for (unsigned int id = 0; id < KP_MAX_CACHES; id++)
+		sheaves_clear(&t->cpu[id]);
 	raw_spin_lock(&task_lock);
 	t->next = task_list.next;
 	t->prev = &task_list;
@@ -660,7 +663,6 @@ static void slab_put_object(struct kmem_cache *s, struct kmem_cache_cpu *c, stru
  * most SHEAF_MAX_OBJECTS.
  */
 #define SHEAF_BYTES		(64 << 10)
-#define SHEAF_MAX_OBJECTS	1024
 #define SHEAF_MIN_OBJECTS	4
 /*
  * What one refill takes at most: about the kernel's sheaf of small
@@ -668,6 +670,9 @@ static void slab_put_object(struct kmem_cache *s, struct kmem_cache_cpu *c, stru
  * grow a sheaf to its capacity.
  */
 #define SHEAF_REFILL_OBJECTS	64
+/* A task's two sheaves of a cache share one block, each sheaf ending at its half's end. */
+#define SHEAVES_ORDER		2
+_Static_assert(PAGE_SIZE << SHEAVES_ORDER == 2 * SHEAF_ALIGN, "two sheaves to a block");
 
 static unsigned int calculate_sheaf_capacity(const struct kmem_cache *s)
 {
@@ -682,15 +687,43 @@ static unsigned int calculate_sheaf_capacity(const struct kmem_cache *s)
 	return objects;
 }
 
-/* The page order of a task's two sheaves of s. */
-static unsigned int sheaves_order(const struct kmem_cache *s)
-{
-	size_t bytes = 2 * (size_t)s->sheaf_capacity * sizeof(void *);
-	unsigned int order = 0;
+/* The sheaf of no slots: its top is at a multiple of SHEAF_ALIGN, the slot below holds NULL. */
+static struct {
+	void *slot[SHEAF_ALIGN / sizeof(void *)];
+} no_sheaf __attribute__((aligned(SHEAF_ALIGN)));
+static void **const no_sheaf_top = &no_sheaf.slot[SHEAF_ALIGN / sizeof(void *)];
 
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
+/* One past the last slot of the sheaf with this top. */
+static void **sheaf_end(void **top)
+{
+	return (void **)(((uintptr_t)top + SHEAF_ALIGN - 1) & ~(uintptr_t)(SHEAF_ALIGN - 1));
+}
+
+/*
+ * Objects in a sheaf of this capacity with this top. Another task may
+ * read a top and a capacity that do not go together, while the owner
+ * sets its sheaves up or flushes them: the answer is then wrong, as any
+ * count of a running task's objects may be, but never above capacity.
+ */
+static unsigned int sheaf_size(unsigned int capacity, void **top)
+{
+	size_t room = (size_t)(sheaf_end(top) - top);
+
+	return room < capacity ? capacity - (unsigned int)room : 0;
+}
+
+/* The first slot of c's sheaf with this top. */
+static void **sheaf_base(const struct kmem_cache_cpu *c, void **top)
+{
+	return sheaf_end(top) - c->capacity;
+}
+
+/* A task's cache state before its sheaves are set up, and after they are flushed. */
+static void sheaves_clear(struct kmem_cache_cpu *c)
+{
+	kp_atomic_store(&c->top, no_sheaf_top, KP_RELAXED);
+	kp_atomic_store(&c->spare_top, no_sheaf_top, KP_RELAXED);
+	kp_atomic_store(&c->capacity, 0, KP_RELAXED);
 }
 
 /*
@@ -702,59 +735,62 @@ static unsigned int sheaves_order(const struct kmem_cache *s)
 static bool sheaves_setup(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
 	unsigned int capacity = s->sheaf_capacity;
-	void **block;
+	void **main_end, **spare_end;
 
 	if (!capacity)
 		return false;
-	block = kp_pages_alloc(sheaves_order(s), NUMA_NO_NODE, __GFP_NOFAIL | __GFP_NOWARN);
-	if (!block)
+	main_end = kp_pages_alloc(SHEAVES_ORDER, NUMA_NO_NODE, __GFP_NOFAIL | __GFP_NOWARN);
+	if (!main_end)
 		return false;
+	main_end += SHEAF_ALIGN / sizeof(void *);
+	spare_end = main_end + SHEAF_ALIGN / sizeof(void *);
+	main_end[-(int)capacity - 1] = NULL;
+	spare_end[-(int)capacity - 1] = NULL;
 	c->hot = NULL;
-	c->main = block;
-	c->spare = block + capacity;
-	c->size = 0;
-	c->spare_size = 0;
 	c->node = local_node();
 	c->slab_tag = SLAB_TAG(s->id, c->node);
-	c->capacity = capacity;
+	kp_atomic_store(&c->top, main_end - capacity, KP_RELAXED);
+	kp_atomic_store(&c->spare_top, spare_end - capacity, KP_RELAXED);
+	kp_atomic_store(&c->capacity, capacity, KP_RELAXED);
 	return true;
 }
 
 /* sheaf_flush_unused(): every object of a sheaf back to its slab. */
-static void sheaf_flush(struct kmem_cache *s, struct kmem_cache_cpu *c, void **sheaf,
-			unsigned int *size)
+static void sheaf_flush(struct kmem_cache *s, struct kmem_cache_cpu *c, void ***top)
 {
-	for (unsigned int i = 0; i < *size; i++)
-		slab_put_object(s, c, virt_to_slab(sheaf[i]), sheaf[i], KP_CALLER);
-	kp_atomic_store(size, 0, KP_RELAXED);
+	void **base = sheaf_base(c, *top);
+
+	for (void **slot = base; slot < *top; slot++)
+		slab_put_object(s, c, virt_to_slab(*slot), *slot, KP_CALLER);
+	kp_atomic_store(top, base, KP_RELAXED);
 }
 
 /* Empty c's hot object and sheaves into the slabs and free them: c has no sheaves after. */
 static void sheaves_flush(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
+	void **main_end, **spare_end;
+
 	if (!c->capacity)
 		return;
 	if (c->hot) {
 		slab_put_object(s, c, virt_to_slab(c->hot), c->hot, KP_CALLER);
 		kp_atomic_store(&c->hot, NULL, KP_RELAXED);
 	}
-	sheaf_flush(s, c, c->main, &c->size);
-	sheaf_flush(s, c, c->spare, &c->spare_size);
-	c->capacity = 0;
-	kp_pages_free(c->main < c->spare ? c->main : c->spare, sheaves_order(s));
-	c->main = NULL;
-	c->spare = NULL;
+	sheaf_flush(s, c, &c->top);
+	sheaf_flush(s, c, &c->spare_top);
+	main_end = sheaf_end(c->top);
+	spare_end = sheaf_end(c->spare_top);
+	sheaves_clear(c);
+	kp_pages_free((main_end < spare_end ? main_end : spare_end) - SHEAF_ALIGN / sizeof(void *),
+		      SHEAVES_ORDER);
 }
 
 static void sheaves_swap(struct kmem_cache_cpu *c)
 {
-	void **sheaf = c->main;
-	unsigned int size = c->size;
+	void **top = c->top;
 
-	c->main = c->spare;
-	c->spare = sheaf;
-	kp_atomic_store(&c->size, c->spare_size, KP_RELAXED);
-	kp_atomic_store(&c->spare_size, size, KP_RELAXED);
+	kp_atomic_store(&c->top, c->spare_top, KP_RELAXED);
+	kp_atomic_store(&c->spare_top, top, KP_RELAXED);
 }
 
 /*
@@ -768,17 +804,18 @@ static bool sheaf_refill(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t g
 {
 	unsigned int refill = c->capacity < SHEAF_REFILL_OBJECTS ? c->capacity :
 			      SHEAF_REFILL_OBJECTS;
+	void **top = c->top;
 	unsigned int size = 0;
 	void *obj;
 
-	if (c->spare_size) {
+	if (sheaf_size(c->capacity, c->spare_top)) {
 		sheaves_swap(c);
 		return true;
 	}
 	while (size < refill &&
 	       (obj = slab_get_object(s, c, gfp, NUMA_NO_NODE, size == 0)))
-		c->main[size++] = obj;
-	kp_atomic_store(&c->size, size, KP_RELAXED);
+		top[size++] = obj;
+	kp_atomic_store(&c->top, top + size, KP_RELAXED);
 	return size;
 }
 
@@ -788,8 +825,8 @@ static bool sheaf_refill(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t g
  */
 static void sheaf_make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
-	if (c->spare_size == c->capacity)
-		sheaf_flush(s, c, c->spare, &c->spare_size);
+	if (sheaf_full(c->spare_top))
+		sheaf_flush(s, c, &c->spare_top);
 	sheaves_swap(c);
 }
 
@@ -836,10 +873,10 @@ void *slab_alloc_slowpath(size_t cpu_offset, gfp_t gfp, int node, void *caller, 
 		if (obj) {
 			kp_atomic_store(&c->hot, NULL, KP_RELAXED);
 		} else {
-			if (!c->size && !sheaf_refill(s, c, gfp))
+			if (!sheaf_size(c->capacity, c->top) && !sheaf_refill(s, c, gfp))
 				return slab_alloc_failed(s, gfp);
-			obj = c->main[c->size - 1];
-			kp_atomic_store(&c->size, c->size - 1, KP_RELAXED);
+			obj = c->top[-1];
+			kp_atomic_store(&c->top, c->top - 1, KP_RELAXED);
 		}
 	} else {
 		obj = slab_get_object(s, c, gfp, node, true);
@@ -919,12 +956,12 @@ void slab_free_slowpath(unsigned int id, struct slab *slab, void *obj, void *cal
 			report_double_free(s, obj, caller);
 			return;
 		}
-		if (c->size == c->capacity)
+		if (sheaf_full(c->top))
 			sheaf_make_room(s, c);
 		poison_object(s, obj);
 		if (c->hot) {
-			c->main[c->size] = c->hot;
-			kp_atomic_store(&c->size, c->size + 1, KP_RELAXED);
+			*c->top = c->hot;
+			kp_atomic_store(&c->top, c->top + 1, KP_RELAXED);
 		}
 		kp_atomic_store(&c->hot, obj, KP_RELAXED);
 		return;
@@ -1094,10 +1131,11 @@ static unsigned long live_objects_locked(struct kmem_cache *s)
 
 	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
 		struct kmem_cache_cpu *c = &t->cpu[s->id];
+		unsigned int capacity = kp_atomic_load(&c->capacity, KP_RELAXED);
 
 		live += kp_atomic_load(&c->live, KP_RELAXED) -
-			kp_atomic_load(&c->size, KP_RELAXED) -
-			kp_atomic_load(&c->spare_size, KP_RELAXED) -
+			sheaf_size(capacity, kp_atomic_load(&c->top, KP_RELAXED)) -
+			sheaf_size(capacity, kp_atomic_load(&c->spare_top, KP_RELAXED)) -
 			(kp_atomic_load(&c->hot, KP_RELAXED) != NULL);
 	}
 	return live;
@@ -1213,10 +1251,10 @@ for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
 					for (void *p = c->freelist; p; p = get_freepointer(s, p))
 						mark_free(s, slab, free_map, p);
 				mark_free(s, slab, free_map, c->hot);
-				for (unsigned int j = 0; j < c->size; j++)
-					mark_free(s, slab, free_map, c->main[j]);
-				for (unsigned int j = 0; j < c->spare_size; j++)
-					mark_free(s, slab, free_map, c->spare[j]);
+				for (void **p = sheaf_base(c, c->top); p < c->top; p++)
+					mark_free(s, slab, free_map, *p);
+				for (void **p = sheaf_base(c, c->spare_top); p < c->spare_top; p++)
+					mark_free(s, slab, free_map, *p);
 			}
 			raw_spin_unlock(&task_lock);
 			for (size_t idx = 0; idx < s->objects; idx++) {
@@ -1327,8 +1365,10 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	}
 	kp_atomic_store(&kp_slab_caches[s->id], NULL, KP_RELAXED);
 	raw_spin_lock(&task_lock);
-	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next)
+	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
 		memset(&t->cpu[s->id], 0, sizeof(t->cpu[s->id]));
+		sheaves_clear(&t->cpu[s->id]);
+	}
 	raw_spin_unlock(&task_lock);
 	mutex_unlock(&slab_mutex);
 	for (int i = 0; i < KP_MAX_NODES; i++) {

@@ -104,7 +104,7 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
 /*
  * A task's state per cache, in two cache lines.
  *
- * The first is all the fast paths read of it: the task's sheaves
+ * The first is all the fast paths read of it: the task's main sheaf
  * (mm/slub.c struct slub_percpu_sheaves: arrays of free objects, "main"
  * serving every call and "spare" swapped in when main runs empty or full)
  * and the slab tag that a page of the cache on the task's node carries,
@@ -114,8 +114,15 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
  * In front of main sits hot, the object freed last. A free followed by an
  * allocation, the commonest pattern, passes the object through that one
  * field, whose address depends on nothing loaded; through main, the
- * allocation would wait on the free's update of size and then on the load
+ * allocation would wait on the free's update of top and then on the load
  * of the slot it names. A free moves the previous hot object onto main.
+ *
+ * A sheaf is known by its top alone (one past its last object), so each
+ * fast path loads one word of it: a sheaf's slots end at a multiple of
+ * SHEAF_ALIGN, so a top at such a multiple is a full sheaf's, and the
+ * slot below the first holds NULL, so an empty sheaf's top[-1] is NULL.
+ * A cache without sheaves (not set up yet, or debug) has no_sheaf_top:
+ * full and empty at once, so both fast paths pass it by.
  *
  * The second is the slab layer behind the sheaves, which only refills and
  * flushes them: the task's current slab and its freelist (SLUB's former
@@ -123,20 +130,30 @@ static inline bool kmem_cache_debug(const struct kmem_cache *s)
  */
 struct kmem_cache_cpu {
 	void *hot;			/* the object freed last, or NULL; owner-written */
-	void **main;			/* the main sheaf */
-	unsigned int size;		/* objects in main; owner-written, read by anyone */
-	unsigned int capacity;		/* of each sheaf; 0: no sheaves */
-	int node;			/* sheaves hold objects of this node only */
+	void **top;			/* the main sheaf's; owner-written, read by anyone */
 	uint32_t slab_tag;		/* = SLAB_TAG(s->id, node): a page of such a slab */
+	int node;			/* sheaves hold objects of this node only */
+	unsigned int capacity;		/* of each sheaf; 0: no sheaves */
 
-	void **spare __attribute__((aligned(64)));
-	unsigned int spare_size;	/* owner-written, read by anyone */
+	void **spare_top __attribute__((aligned(64)));	/* the spare sheaf's */
 	unsigned int nr_owned;
 	unsigned long live;		/* objects taken from slabs minus those put back */
 	void *freelist;			/* the current slab's free objects */
 	struct slab *slab;		/* the current slab */
 	struct slab *owned;		/* the other slabs the task owns */
 } __attribute__((aligned(64)));
+
+/*
+ * A sheaf's slots end at a multiple of SHEAF_ALIGN and, with the NULL
+ * below them, fit in it: only a full sheaf's top is such a multiple.
+ */
+#define SHEAF_ALIGN		8192
+#define SHEAF_MAX_OBJECTS	(SHEAF_ALIGN / sizeof(void *) - 1)
+
+static __always_inline bool sheaf_full(void **top)
+{
+	return !((uintptr_t)top & (SHEAF_ALIGN - 1));
+}
 
 /* Where the state of the cache with this id sits in a slub_task, and back. */
 #define CACHE_CPU_OFFSET(id)	((id) * sizeof(struct kmem_cache_cpu))
@@ -252,7 +269,7 @@ static __always_inline void *slab_alloc_at(size_t cpu_offset, gfp_t gfp, int nod
 {
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
-	unsigned int size;
+	void **top;
 	void *obj;
 
 	might_sleep_if(gfpflags_allow_blocking(gfp));
@@ -268,11 +285,11 @@ static __always_inline void *slab_alloc_at(size_t cpu_offset, gfp_t gfp, int nod
 	obj = c->hot;
 	kp_atomic_store(&c->hot, NULL, KP_RELAXED);
 	if (likely(!obj)) {
-		size = c->size;
-		if (unlikely(!size))
+		top = c->top;
+		obj = top[-1];
+		if (unlikely(!obj))	/* main is empty */
 			return slab_alloc_slowpath(cpu_offset, gfp, node, caller, orig_size);
-		obj = c->main[size - 1];
-		kp_atomic_store(&c->size, size - 1, KP_RELAXED);
+		kp_atomic_store(&c->top, top - 1, KP_RELAXED);
 	}
 	unpoison_object(CPU_OFFSET_CACHE(cpu_offset), obj);
 	if (unlikely(gfp & __GFP_ZERO))
@@ -298,20 +315,20 @@ static __always_inline bool slab_free_fast(const struct kp_page *pg, void *obj)
 	struct kp_task *task = kp_current();
 	uint32_t tag = pg->slab_tag;
 	struct kmem_cache_cpu *c;
-	unsigned int size;
+	void **top;
 	void *hot;
 
 	if (unlikely(!task->alloc))
 		return false;
 	c = (struct kmem_cache_cpu *)((char *)task->alloc + SLAB_TAG_OFFSET(tag));
 	hot = c->hot;
-	size = c->size;
+	top = c->top;
 	if (unlikely(tag != c->slab_tag || !page_obj_valid(pg, obj) || hot == obj ||
-		     size >= c->capacity))
+		     sheaf_full(top)))
 		return false;
 	poison_object(kp_slab_caches[SLAB_TAG_ID(tag)], obj);
-	c->main[size] = hot;	/* past the top if there is no hot object */
-	kp_atomic_store(&c->size, size + (hot != NULL), KP_RELAXED);
+	*top = hot;	/* past the top if there is no hot object */
+	kp_atomic_store(&c->top, top + (hot != NULL), KP_RELAXED);
 	kp_atomic_store(&c->hot, obj, KP_RELAXED);
 	return true;
 }
