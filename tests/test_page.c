@@ -121,8 +121,9 @@ static void test_pressure_by_gfp(void **state)
 /*
  * The page map answers for the part of the arena handed out so far and
  * nothing else: past it, before it, far into the reservation and outside
- * it, a lookup is NULL and kfree reports the pointer, without touching
- * the map's unreadable rest.
+ * it, a lookup is NULL. The fast paths' lookup reads a zero entry over
+ * the rest of the largest arena's span (the map is readable all over) and
+ * NULL outside it; kfree reports such pointers either way.
  */
 static void test_lookup_only_where_handed_out(void **state)
 {
@@ -139,9 +140,20 @@ static void test_lookup_only_where_handed_out(void **state)
 	assert_null(kp_page_lookup(far));
 	assert_null(kp_page_lookup(kp_arena.base - 1));
 	assert_null(kp_page_lookup(&local));
+	/* The fast paths' lookup: the same entries, and zero ones over the rest of the span. */
+	assert_ptr_equal(kp_page_entry(p), kp_page_lookup(p));
+	assert_ptr_equal(kp_page_entry(end - 1), kp_page_lookup(end - 1));
+	assert_non_null(kp_page_entry(end));
+	assert_int_equal(kp_page_entry(end)->slab_tag, 0);
+	assert_int_equal(kp_page_entry(far)->type, KP_PAGE_NONE);
+	assert_int_equal(kp_page_entry(far)->obj_limit, 0);
+	assert_null(kp_page_entry(kp_arena.base - 1));
+	assert_null(kp_page_entry(kp_arena.base + ARENA_MAX_PAGES * PAGE_SIZE));
+	assert_null(kp_page_entry(&local));
 	kfree(end);
 	kfree(far);
-	assert_reports(KP_REPORT_INVALID_FREE, 2);
+	kfree(kp_arena.base - PAGE_SIZE);	/* the map's last page */
+	assert_reports(KP_REPORT_INVALID_FREE, 3);
 	kp_pages_free(p, 0);
 }
 

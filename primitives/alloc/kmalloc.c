@@ -236,7 +236,7 @@ static __noinline void kfree_slowpath(const void *p, void *caller)
 static __always_inline void __kfree(const void *p, void *caller)
 {
 	/* NULL and ZERO_SIZE_PTR are in no page of the arena: the slow path ignores them. */
-	struct kp_page *pg = kp_page_lookup(p);
+	struct kp_page *pg = kp_page_entry(p);
 
 	if (likely(pg && slab_free_fast(pg, (void *)p)))
 		return;

@@ -15,9 +15,10 @@
  * so that a large kmalloc/kfree pair costs two list operations, not two
  * system calls.
  *
- * The map's own pages are made readable as the used part of the
- * arena grows, before the lookup's bound (kp_arena.pages) is raised over
- * them.
+ * The map is readable all over from the start (read-only anonymous
+ * memory: zero pages, nothing charged); its pages are made writable as
+ * the used part of the arena grows, before the lookup's bound
+ * (kp_arena.pages) is raised over them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,16 +34,19 @@
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 
-/* The largest reservation tried, then each a quarter of the last, down to the smallest. */
-#define ARENA_MAX_SHIFT		38	/* 256 GiB */
+/* The largest reservation tried (page.h), then each a quarter of the last, down to the smallest. */
 #define ARENA_MIN_SHIFT		32	/* 4 GiB */
 #define RANGE_ORDERS		(ARENA_MAX_SHIFT - PAGE_SHIFT + 1)
 #define BLOCK_ALIGN		(PAGE_SIZE << MAX_PAGE_ORDER)
-#define MAP_CHUNK		(64UL << 10)	/* map bytes made readable at a time */
+#define MAP_CHUNK		(64UL << 10)	/* map bytes made writable at a time */
 
-struct kp_arena kp_arena;
+/*
+ * Until an arena is reserved, base lies where no user address is within
+ * ARENA_MAX_PAGES pages above it, so kp_page_entry() finds nothing.
+ */
+struct kp_arena kp_arena = { .base = (char *)-(1UL << ARENA_MAX_SHIFT) };
 static uintptr_t arena_size;		/* pages reserved */
-static size_t map_readable;		/* bytes of the map made readable */
+static size_t map_writable;		/* bytes of the map made writable */
 static void *free_ranges[RANGE_ORDERS];	/* unmapped, linked through the head entry's owner */
 static DEFINE_RAW_SPINLOCK(range_lock);
 
@@ -54,34 +58,38 @@ static DEFINE_RAW_SPINLOCK(range_lock);
 __attribute__((constructor(101))) static void arena_reserve(void)
 {
 	for (unsigned int shift = ARENA_MAX_SHIFT; shift >= ARENA_MIN_SHIFT; shift -= 2) {
-		size_t pages = 1UL << (shift - PAGE_SHIFT);
-		size_t map_bytes = pages * sizeof(struct kp_page);
-		char *p = mmap(NULL, map_bytes + BLOCK_ALIGN + (1UL << shift), PROT_NONE,
+		char *p = mmap(NULL, ARENA_MAP_BYTES + BLOCK_ALIGN + (1UL << shift), PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		char *base;
 
 		if (p == MAP_FAILED)
 			continue;
-		kp_arena.map = (struct kp_page *)p;
-		kp_arena.base = (char *)(((uintptr_t)p + map_bytes + BLOCK_ALIGN - 1) &
-					 ~(BLOCK_ALIGN - 1));
-		arena_size = pages;
+		base = (char *)(((uintptr_t)p + ARENA_MAP_BYTES + BLOCK_ALIGN - 1) &
+				~(BLOCK_ALIGN - 1));
+		if (mprotect(base - ARENA_MAP_BYTES, ARENA_MAP_BYTES, PROT_READ)) {
+			munmap(p, ARENA_MAP_BYTES + BLOCK_ALIGN + (1UL << shift));
+			continue;
+		}
+		kp_arena.map = (struct kp_page *)(base - ARENA_MAP_BYTES);
+		kp_arena.base = base;
+		arena_size = 1UL << (shift - PAGE_SHIFT);
 		return;
 	}
 	fprintf(stderr, "kprim: cannot reserve an arena of even %lu MiB: every allocation "
 		"will fail\n", (1UL << ARENA_MIN_SHIFT) >> 20);
 }
 
-/* Make the map entries of the first pages pages readable; under range_lock. */
+/* Make the map entries of the first pages pages writable; under range_lock. */
 static bool map_grow(uintptr_t pages)
 {
 	size_t need = (pages * sizeof(struct kp_page) + MAP_CHUNK - 1) & ~(MAP_CHUNK - 1);
 
-	if (need <= map_readable)
+	if (need <= map_writable)
 		return true;
-	if (mprotect((char *)kp_arena.map + map_readable, need - map_readable,
+	if (mprotect((char *)kp_arena.map + map_writable, need - map_writable,
 		     PROT_READ | PROT_WRITE))
 		return false;
-	map_readable = need;
+	map_writable = need;
 	return true;
 }
 

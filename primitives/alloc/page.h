@@ -76,12 +76,21 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "slab_tag: type is its
  * in advance), and its page map, one entry per page, indexed by the page's
  * offset in the arena. Only [base, base + pages * PAGE_SIZE), what has been
  * handed out so far, has entries; pages grows, published after the entries
- * it covers are readable, so a lookup needs one compare and no lock.
+ * it covers are writable, so a lookup needs one compare and no lock.
+ *
+ * The map sits right below base and spans the largest arena whatever the
+ * size reserved, readable all over (zero, KP_PAGE_NONE, past what has
+ * been handed out): so kp_page_entry() needs base alone, its bound is a
+ * constant, and the entry's address is base's less a constant.
  */
+#define ARENA_MAX_SHIFT		38	/* 256 GiB: the largest arena */
+#define ARENA_MAX_PAGES		(1UL << (ARENA_MAX_SHIFT - PAGE_SHIFT))
+#define ARENA_MAP_BYTES		(ARENA_MAX_PAGES * sizeof(struct kp_page))
+
 struct kp_arena {
-	char *base;
+	char *base;		/* the map ends here: map = base - ARENA_MAP_BYTES */
 	struct kp_page *map;
-	uintptr_t pages;	/* pages handed out so far: the map's readable part */
+	uintptr_t pages;	/* pages handed out so far: the map's writable part */
 };
 extern struct kp_arena kp_arena;
 
@@ -99,6 +108,28 @@ static __always_inline struct kp_page *kp_page_lookup(const void *addr)
 		__builtin_unreachable();	/* so callers' NULL tests fold into the bound's */
 	return pg;
 }
+
+/*
+ * The fast paths' lookup: the entry for addr's page if addr lies in the
+ * largest arena's span, else NULL. Past the pages handed out the entry
+ * reads as zero (KP_PAGE_NONE, no slab tag, a zero object-start limit),
+ * which the caller's tests turn away; it needs no ordering against the
+ * allocator, as an object's entry was written before the object was
+ * handed out.
+ */
+static __always_inline struct kp_page *kp_page_entry(const void *addr)
+{
+	uintptr_t pfn = ((uintptr_t)addr - (uintptr_t)kp_arena.base) >> PAGE_SHIFT;
+	struct kp_page *pg;
+
+	if (unlikely(pfn >= ARENA_MAX_PAGES))
+		return NULL;
+	pg = (struct kp_page *)(kp_arena.base - ARENA_MAP_BYTES) + pfn;
+	if (!pg)
+		__builtin_unreachable();
+	return pg;
+}
+
 /*
  * Call fn for every page whose entry has this type, in address order; a
  * diagnostic walk over the whole map (kmemleak), not for hot paths.

@@ -304,7 +304,9 @@ static __always_inline void *slab_alloc(unsigned int id, gfp_t gfp, int node, vo
 }
 
 /*
- * The free fast path (free_to_pcs()), for obj in any page of the arena:
+ * The free fast path (free_to_pcs()), for obj in any page of the arena
+ * (or past it, with a zero entry: no tag is 0 but a sheaf-less cache's,
+ * and a zero object-start limit passes nothing):
  * make obj the hot object, the previous one going onto the main sheaf,
  * when pg's tag is a slab page's of a cache on the task's node, obj is
  * the start of an object, it is not the hot object already (a naive
