@@ -347,6 +347,34 @@ static void test_large_cache_yields_under_limit(void **state)
 	assert_no_reports();
 }
 
+/*
+ * A large block the task kept for reuse, asked for again with
+ * __GFP_ZERO, is zero throughout (ksize's worth): cleared below
+ * PAGES_ZERO_DROP_ORDER, its pages dropped from there up.
+ */
+static void test_large_block_zeroed_when_reused(void **state)
+{
+	static const size_t sizes[] = { 3 * PAGE_SIZE, PAGE_SIZE << PAGES_ZERO_DROP_ORDER,
+					KMALLOC_MAX_SIZE };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		unsigned char *p = kmalloc(sizes[k], GFP_KERNEL);
+		unsigned char *q;
+		size_t len = ksize(p);
+
+		memset(p, 0xff, len);
+		kfree(p);
+		q = kzalloc(sizes[k], GFP_KERNEL);
+		assert_ptr_equal(q, p);		/* the same block, from the task's cache */
+		assert_int_equal(ksize(q), len);
+		for (size_t i = 0; i < len; i++)
+			assert_int_equal(q[i], 0);
+		kfree(q);
+	}
+	assert_no_reports();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +394,7 @@ int main(void)
 		kp_leak_test(test_kmalloc_node),
 		kp_leak_test(test_kmemleak_lists_large_blocks),
 		kp_leak_test(test_large_cache_yields_under_limit),
+		kp_leak_test(test_large_block_zeroed_when_reused),
 	};
 
 	return kp_run_tests("kmalloc", tests);

@@ -37,18 +37,28 @@ static void test_blocks_are_aligned_and_mapped(void **state)
 	assert_null(kp_pages_alloc(MAX_PAGE_ORDER + 1, NUMA_NO_NODE, GFP_KERNEL));
 }
 
+/*
+ * A recycled block asked for with __GFP_ZERO is zero: cleared below
+ * PAGES_ZERO_DROP_ORDER, its pages dropped from there up.
+ */
 static void test_zeroed_even_when_recycled(void **state)
 {
-	unsigned char *p = kp_pages_alloc(1, NUMA_NO_NODE, GFP_KERNEL);
-	unsigned char *q;
+	static const unsigned int orders[] = { 1, PAGES_ZERO_DROP_ORDER, MAX_PAGE_ORDER };
 
 	(void)state;
-	memset(p, 0xff, 2 * PAGE_SIZE);
-	kp_pages_free(p, 1);
-	q = kp_pages_alloc(1, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO);
-	for (size_t i = 0; i < 2 * PAGE_SIZE; i++)
-		assert_int_equal(q[i], 0);
-	kp_pages_free(q, 1);
+	for (size_t k = 0; k < sizeof(orders) / sizeof(orders[0]); k++) {
+		size_t len = PAGE_SIZE << orders[k];
+		unsigned char *p = kp_pages_alloc(orders[k], NUMA_NO_NODE, GFP_KERNEL);
+		unsigned char *q;
+
+		memset(p, 0xff, len);
+		kp_pages_free(p, orders[k]);
+		q = kp_pages_alloc(orders[k], NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO);
+		assert_ptr_equal(q, p);		/* the same block, recycled */
+		for (size_t i = 0; i < len; i++)
+			assert_int_equal(q[i], 0);
+		kp_pages_free(q, orders[k]);
+	}
 }
 
 static void test_numa_node(void **state)

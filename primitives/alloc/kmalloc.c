@@ -102,7 +102,7 @@ static __noinline void *kmalloc_large(size_t size, gfp_t flags, int node, void *
 		p = t->large_cache[order];
 		t->large_cache[order] = NULL;
 		if (flags & __GFP_ZERO)
-			memset(p, 0, PAGE_SIZE << order);
+			kp_pages_zero(p, order);
 	}
 	if (!p)
 		p = kp_pages_alloc(order, node, flags);

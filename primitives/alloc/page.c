@@ -416,8 +416,16 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 	head->order = (uint8_t)order;
 	head->node = (int16_t)node;
 	if ((gfp & __GFP_ZERO) && cached)
-		memset(block, 0, len);	/* fresh mappings are zero already */
+		kp_pages_zero(block, order);	/* fresh mappings are zero already */
 	return block;
+}
+
+void kp_pages_zero(void *addr, unsigned int order)
+{
+	size_t len = PAGE_SIZE << order;
+
+	if (order < PAGES_ZERO_DROP_ORDER || madvise(addr, len, MADV_DONTNEED))
+		memset(addr, 0, len);
 }
 
 /*

@@ -160,6 +160,14 @@ void kp_range_free(void *addr, unsigned int order);
  */
 void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp);
 void kp_pages_free(void *addr, unsigned int order);
+/*
+ * Zero a block of 2^order pages that has been used (__GFP_ZERO on a
+ * reused block): from PAGES_ZERO_DROP_ORDER up its pages are dropped
+ * instead, to fault back in zeroed where they are touched, as callers of
+ * big zeroed blocks often touch only part of them.
+ */
+#define PAGES_ZERO_DROP_ORDER	6	/* 256 KiB */
+void kp_pages_zero(void *addr, unsigned int order);
 /* Account bytes mapped by other means (vmalloc) against the limit: 0 or -ENOMEM. */
 int kp_pages_charge(size_t bytes, gfp_t gfp);
 void kp_pages_uncharge(size_t bytes);
