@@ -40,6 +40,13 @@ void kp_test_assert_no_reports(const char *file, int line);
 #define assert_msg_contains(s)	assert_non_null(strstr(kp_test_last_msg, (s)))
 
 /*
+ * include/linux/compiler.h's OPTIMIZER_HIDE_VAR: the compiler forgets
+ * what it knew of var, such as the size an allocator's alloc_size
+ * attribute gave it, so a test may read up to ksize() past what it asked for.
+ */
+#define OPTIMIZER_HIDE_VAR(var)	__asm__ ("" : "=r" (var) : "0" (var))
+
+/*
  * Run fn in a child process with the default SIGABRT and SIGSEGV actions
  * (not cmocka's handlers), its stdout and stderr captured into out
  * (NUL-terminated, cut at len). Returns the wait status.
