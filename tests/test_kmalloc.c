@@ -170,6 +170,12 @@ static void test_size_classes_and_alignment(void **state)
 
 		assert_int_equal((uintptr_t)p % (size < PAGE_SIZE ? size : PAGE_SIZE), 0);
 		kfree(p);
+		/* Large blocks round up to a power of two of pages, exactly at each edge. */
+		for (size_t n = size - 1; n <= size + 1 && n <= KMALLOC_MAX_SIZE; n++) {
+			p = kmalloc(n, GFP_KERNEL);
+			assert_int_equal(ksize(p), oracle_kmalloc_bucket(n));
+			kfree(p);
+		}
 	}
 	assert_int_equal(ksize(NULL), 0);
 	assert_int_equal(ksize(ZERO_SIZE_PTR), 0);

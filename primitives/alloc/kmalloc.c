@@ -74,13 +74,12 @@ __attribute__((constructor)) static void create_kmalloc_caches(void)
  * blocks stay charged to the memory limit; a task that meets the limit
  * gives its own cache back first.
  */
+/* include/asm-generic/getorder.h get_order(): the order of the fewest pages holding size > 0. */
 static unsigned int size_order(size_t size)
 {
-	unsigned int order = 0;
+	size_t pages_less_one = (size - 1) >> PAGE_SHIFT;
 
-	while ((PAGE_SIZE << order) < size)
-		order++;
-	return order;
+	return pages_less_one ? 64 - (unsigned int)__builtin_clzl(pages_less_one) : 0;
 }
 
 static __noinline void *kmalloc_large(size_t size, gfp_t flags, int node, void *caller)
@@ -118,7 +117,11 @@ static __noinline void *kmalloc_large(size_t size, gfp_t flags, int node, void *
 			goto fail;
 	}
 	head = kp_page_lookup(p);
-	head->type = KP_PAGE_LARGE;
+	/*
+	 * The whole first word, as kfree's fast path loads it: a byte store
+	 * to its type would leave that load waiting for the store to retire.
+	 */
+	head->slab_tag = (uint32_t)KP_PAGE_LARGE << 24;
 	head->order = (uint8_t)order;
 	head->size = (uint32_t)size;
 	head->owner = caller;
