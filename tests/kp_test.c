@@ -4,6 +4,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,6 +32,30 @@ int kp_test_setup(void **state)
 	lockdep_reset();	/* each test starts with no classes and no dependencies */
 #endif
 	return 0;
+}
+
+void kp_stderr_capture_start(struct kp_stderr_capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->mem = open_memstream(&c->buf, &c->len);
+	assert_non_null(c->mem);
+	c->saved = stderr;
+	stderr = c->mem;
+}
+
+const char *kp_stderr_captured(struct kp_stderr_capture *c)
+{
+	fflush(c->mem);
+	return c->buf;
+}
+
+void kp_stderr_capture_stop(struct kp_stderr_capture *c)
+{
+	stderr = c->saved;
+	fclose(c->mem);
+	free(c->buf);
+	c->buf = NULL;
 }
 
 double kp_test_now(void)

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -38,6 +39,20 @@ void kp_test_assert_no_reports(const char *file, int line);
 #define assert_reports(kind, n)	kp_test_assert_reports((kind), (n), __FILE__, __LINE__)
 #define assert_no_reports()	kp_test_assert_no_reports(__FILE__, __LINE__)
 #define assert_msg_contains(s)	assert_non_null(strstr(kp_test_last_msg, (s)))
+
+/*
+ * What the code under test prints on stderr (kprim's warnings), from
+ * kp_stderr_capture_start() on: kp_stderr_captured() flushes and gives the
+ * text so far, kp_stderr_capture_stop() restores stderr and frees it.
+ */
+struct kp_stderr_capture {
+	FILE *saved, *mem;
+	char *buf;
+	size_t len;
+};
+void kp_stderr_capture_start(struct kp_stderr_capture *c);
+const char *kp_stderr_captured(struct kp_stderr_capture *c);
+void kp_stderr_capture_stop(struct kp_stderr_capture *c);
 
 /*
  * include/linux/compiler.h's OPTIMIZER_HIDE_VAR: the compiler forgets

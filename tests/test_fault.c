@@ -89,22 +89,16 @@ static void test_fail_nth_walks_each_site(void **state)
 
 static void test_nowarn_silences(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	FILE *saved = stderr;
+	struct kp_stderr_capture err;
 
 	(void)state;
 	kp_failslab_set(100, 1, -1, 0, false);
-	stderr = mem;
+	kp_stderr_capture_start(&err);
 	assert_null(kmalloc(16, GFP_KERNEL | __GFP_NOWARN));
-	fflush(mem);
-	assert_int_equal(len, 0);
+	assert_string_equal(kp_stderr_captured(&err), "");
 	assert_null(kmalloc(16, GFP_KERNEL));
-	stderr = saved;
-	fclose(mem);
-	assert_non_null(strstr(buf, "page allocation failure"));
-	free(buf);
+	assert_non_null(strstr(kp_stderr_captured(&err), "page allocation failure"));
+	kp_stderr_capture_stop(&err);
 }
 
 int main(void)

@@ -109,23 +109,18 @@ static void test_fail_nth(void **state)
 /* A failure prints the kernel's warning unless __GFP_NOWARN. */
 static void test_failure_warning(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	FILE *saved = stderr;
+	struct kp_stderr_capture err;
 
 	(void)state;
-	stderr = mem;
+	kp_stderr_capture_start(&err);
 	kp_fail_nth_set(1);
 	assert_null(kmalloc(8, GFP_KERNEL | __GFP_NOWARN));
-	fflush(mem);
-	assert_int_equal(len, 0);
+	assert_string_equal(kp_stderr_captured(&err), "");
 	kp_fail_nth_set(1);
 	assert_null(kmalloc(8, GFP_KERNEL));
-	stderr = saved;
-	fclose(mem);
-	assert_non_null(strstr(buf, "page allocation failure: kmalloc-8 size:8, mode:0xcc0"));
-	free(buf);
+	assert_non_null(strstr(kp_stderr_captured(&err),
+			       "page allocation failure: kmalloc-8 size:8, mode:0xcc0"));
+	kp_stderr_capture_stop(&err);
 }
 
 static void test_kmemleak_report_format(void **state)

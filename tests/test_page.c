@@ -129,6 +129,34 @@ static void test_pressure_by_gfp(void **state)
 }
 
 /*
+ * __GFP_NOFAIL is granted past the limit whatever the flags; one that
+ * cannot block is warned about (unless __GFP_NOWARN, which GFP_NOWAIT
+ * carries), one that can, or one within the limit, is not.
+ */
+static void test_nofail_that_cannot_block_warns(void **state)
+{
+	struct kp_stderr_capture err;
+	void *blocks[4];
+
+	(void)state;
+	kp_mem_set_limit(kp_mem_used() + 4 * PAGE_SIZE);
+	kp_stderr_capture_start(&err);
+	blocks[0] = kp_pages_alloc(0, NUMA_NO_NODE, GFP_ATOMIC | __GFP_NOFAIL);	/* within */
+	blocks[1] = kp_pages_alloc(7, NUMA_NO_NODE, GFP_KERNEL | __GFP_NOFAIL);	/* can block */
+	blocks[2] = kp_pages_alloc(7, NUMA_NO_NODE, GFP_NOWAIT | __GFP_NOFAIL);	/* NOWARN */
+	assert_string_equal(kp_stderr_captured(&err), "");
+	blocks[3] = kp_pages_alloc(7, NUMA_NO_NODE, GFP_ATOMIC | __GFP_NOFAIL);
+	assert_non_null(strstr(kp_stderr_captured(&err),
+			       "WARNING: __GFP_NOFAIL without direct reclaim (mode:0x8820)"));
+	kp_stderr_capture_stop(&err);
+	kp_mem_set_limit(0);
+	for (int i = 0; i < 4; i++) {
+		assert_non_null(blocks[i]);
+		kp_pages_free(blocks[i], i ? 7 : 0);
+	}
+}
+
+/*
  * The page map answers for the part of the arena handed out so far and
  * nothing else: past it, before it, far into the reservation and outside
  * it, a lookup is NULL. The fast paths' lookup reads a zero entry over
@@ -222,6 +250,7 @@ int main(void)
 		page_test(test_numa_node),
 		page_test(test_pressure_by_gfp),
 		page_test(test_kmalloc_under_limit),
+		page_test(test_nofail_that_cannot_block_warns),
 		page_test(test_lookup_only_where_handed_out),
 		page_test(test_ranges_given_back_and_reused),
 	};

@@ -365,6 +365,35 @@ static void test_objects_in_sheaves_are_free(void **state)
 	assert_no_reports();
 }
 
+/*
+ * Bits that are no flag, and zones kmalloc has no caches for
+ * (GFP_SLAB_BUG_MASK), are dropped with the kernel's warning where the
+ * kernel checks, when a slab is made or a large block taken; the
+ * allocation goes on without them.
+ */
+static void test_unexpected_gfp_fixed_up(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("bad-gfp", 64, 0, SLAB_NO_USER_FLAGS, NULL);
+	struct kp_stderr_capture err;
+	void *obj, *big;
+
+	(void)state;
+	kp_stderr_capture_start(&err);
+	obj = kmem_cache_alloc(s, GFP_KERNEL | 0x40000000u);	/* the cache's first slab */
+	assert_non_null(obj);
+	assert_non_null(strstr(kp_stderr_captured(&err), "Unexpected gfp: 0x40000000. "
+			       "Fixing up to gfp: 0xcc0. Fix your code!"));
+	big = kmalloc(64 << 10, GFP_KERNEL | __GFP_HIGHMEM | __GFP_DMA32);
+	assert_non_null(big);
+	assert_non_null(strstr(kp_stderr_captured(&err), "Unexpected gfp: 0x6. "
+			       "Fixing up to gfp: 0xcc0. Fix your code!"));
+	kp_stderr_capture_stop(&err);
+	kfree(big);
+	kmem_cache_free(s, obj);
+	kmem_cache_destroy(s);
+	assert_no_reports();
+}
+
 /* kmemleak's entries for cache "name" in a report. */
 static size_t kmemleak_listed(const char *name)
 {
@@ -559,6 +588,7 @@ int main(void)
 		slab_test(test_kmemleak_lists_cache_objects),
 		slab_test(test_objects_in_sheaves_are_free),
 		slab_test(test_live_count_exact_across_sheaves),
+		slab_test(test_unexpected_gfp_fixed_up),
 		slab_test(test_double_free_of_hot_object_refused),
 		slab_test(test_object_start_test_is_exact),
 		slab_test(test_free_past_last_object_refused),

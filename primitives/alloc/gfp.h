@@ -48,6 +48,15 @@ typedef unsigned int gfp_t;
 #define GFP_NOFS		(__GFP_RECLAIM | __GFP_IO)
 #define GFP_USER		(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HARDWALL)
 
+/* The bits below __GFP_BITS_SHIFT are flags (0x200 is unused, as in 6.x); none above is. */
+#define __GFP_BITS_SHIFT	23
+#define __GFP_BITS_MASK		((gfp_t)((1u << __GFP_BITS_SHIFT) - 1))
+/*
+ * Flags a slab or a large kmalloc block must not carry (mm/internal.h):
+ * zones kmalloc has no caches for, and bits that are no flag at all.
+ */
+#define GFP_SLAB_BUG_MASK	(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK)
+
 /* include/linux/gfp.h: "allows blocking" means direct reclaim is allowed. */
 static inline bool gfpflags_allow_blocking(gfp_t flags)
 {

@@ -90,6 +90,8 @@ static __noinline void *kmalloc_large(size_t size, gfp_t flags, int node, void *
 	char *p = NULL;
 
 	might_sleep_if(gfpflags_allow_blocking(flags));
+	if (unlikely(flags & GFP_SLAB_BUG_MASK))
+		flags = kmalloc_fix_flags(flags);
 	if (size > KMALLOC_MAX_SIZE) {
 		kp_alloc_fail_note(KP_FAIL_TOO_LARGE);
 		goto fail;

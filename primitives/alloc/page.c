@@ -237,6 +237,21 @@ static size_t high_reserve(size_t limit)
 	return limit / 8 > 64 * PAGE_SIZE ? limit / 8 : 64 * PAGE_SIZE;
 }
 
+/*
+ * mm/page_alloc.c __alloc_pages_slowpath(): every user of __GFP_NOFAIL is
+ * expected to be able to block, so one that cannot, met by a shortage, is
+ * warned about (WARN_ON_ONCE_GFP: silenced by __GFP_NOWARN). The kernel
+ * then fails it; kprim grants it, as __GFP_NOFAIL is documented to
+ * (DESIGN.md), and warns every time rather than once per call site.
+ */
+static void warn_nofail_cannot_block(size_t bytes, gfp_t gfp)
+{
+	if (gfpflags_allow_blocking(gfp) || (gfp & __GFP_NOWARN))
+		return;
+	fprintf(stderr, "WARNING: __GFP_NOFAIL without direct reclaim (mode:%#x): %zu bytes "
+		"granted past the memory limit\n", gfp, bytes);
+}
+
 int kp_pages_charge(size_t bytes, gfp_t gfp)
 {
 	int retries = gfp & __GFP_RETRY_MAYFAIL ? 8 : (gfp & __GFP_NORETRY ? 1 : 2);
@@ -245,11 +260,14 @@ int kp_pages_charge(size_t bytes, gfp_t gfp)
 	for (;;) {
 		size_t limit = kp_atomic_load(&mem_limit, KP_RELAXED);
 		size_t allowed = limit + (gfp & __GFP_HIGH ? high_reserve(limit) : 0);
+		bool within = !limit || used + bytes <= allowed;
 
-		if (!limit || used + bytes <= allowed || (gfp & __GFP_NOFAIL)) {
-			if (kp_atomic_try_cmpxchg(&mem_used, &used, used + bytes, KP_RELAXED))
-				return 0;
-			continue;
+		if (within || (gfp & __GFP_NOFAIL)) {
+			if (!kp_atomic_try_cmpxchg(&mem_used, &used, used + bytes, KP_RELAXED))
+				continue;
+			if (!within)
+				warn_nofail_cannot_block(bytes, gfp);
+			return 0;
 		}
 		if (!gfpflags_allow_blocking(gfp) || retries-- <= 0 || !run_shrinkers(bytes)) {
 			kp_alloc_fail_note(KP_FAIL_LIMIT);

@@ -433,6 +433,8 @@ static struct slab *allocate_slab(struct kmem_cache *s, int node, gfp_t gfp)
 
 	if (!slab)
 		return NULL;
+	if (unlikely(gfp & GFP_SLAB_BUG_MASK))
+		gfp = kmalloc_fix_flags(gfp);
 	mem = kp_pages_alloc(s->order, kp_nr_nodes() > 1 ? node : NUMA_NO_NODE, page_gfp(gfp));
 	if (!mem) {
 		kp_meta_free(slab);
@@ -1404,6 +1406,21 @@ size_t kp_kmemleak_report(FILE *out)
 	}
 	mutex_unlock(&slab_mutex);
 	return live + kmalloc_large_report(out);
+}
+
+/*
+ * mm/slub.c kmalloc_fix_flags(): checked where the kernel checks, when a
+ * slab is made and for a large block, so the fast paths pay nothing. The
+ * allocation goes on without the bad bits.
+ */
+gfp_t kmalloc_fix_flags(gfp_t flags)
+{
+	gfp_t invalid = flags & GFP_SLAB_BUG_MASK;
+
+	flags &= ~GFP_SLAB_BUG_MASK;
+	fprintf(stderr, "Unexpected gfp: %#x. Fixing up to gfp: %#x. Fix your code!\n",
+		invalid, flags);
+	return flags;
 }
 
 void warn_alloc(size_t size, gfp_t gfp, const char *what)

@@ -351,6 +351,8 @@ struct kmem_cache *kmem_cache_create_id(const char *name, unsigned int size, uns
 					slab_flags_t flags, void (*ctor)(void *), int id);
 /* Print the warning of a failed allocation (unless __GFP_NOWARN). */
 void warn_alloc(size_t size, gfp_t gfp, const char *what);
+/* flags less GFP_SLAB_BUG_MASK, with the kernel's warning about what was dropped. */
+gfp_t kmalloc_fix_flags(gfp_t flags) __attribute__((cold));
 /* Print the large kmalloc blocks still live; returns how many. */
 size_t kmalloc_large_report(FILE *out);
 
