@@ -5,6 +5,15 @@
 #include "expect.h"
 
 static int expected[KP_REPORT_NR];	/* reports still to come this step, by kind */
+static FILE *real_stderr;		/* set while warnings are captured */
+static FILE *warnings;
+static char *warnings_buf;
+static size_t warnings_len;
+
+FILE *fuzz_stderr(void)
+{
+	return real_stderr ? real_stderr : stderr;
+}
 
 static void fuzz_report_handler(const struct kp_report *r)
 {
@@ -12,7 +21,8 @@ static void fuzz_report_handler(const struct kp_report *r)
 		expected[r->kind]--;
 		return;
 	}
-	fprintf(stderr, "fuzz: unexpected report %s: %s\n", kp_report_kind_name(r->kind), r->msg);
+	fprintf(fuzz_stderr(), "fuzz: unexpected report %s: %s\n", kp_report_kind_name(r->kind),
+		r->msg);
 	abort();
 }
 
@@ -31,13 +41,35 @@ void fuzz_expect_report(enum kp_report_kind kind)
 	expected[kind]++;
 }
 
-void fuzz_step_done(void)
+/* Bookkeeping after every step: out of coverage, like the targets' shadow loops. */
+__no_sanitize_coverage void fuzz_step_done(void)
 {
 	for (int kind = 0; kind < KP_REPORT_NR; kind++) {
 		if (expected[kind]) {
-			fprintf(stderr, "fuzz: %d announced %s report(s) never came\n",
+			fprintf(fuzz_stderr(), "fuzz: %d announced %s report(s) never came\n",
 				expected[kind], kp_report_kind_name((enum kp_report_kind)kind));
 			abort();
 		}
 	}
+}
+
+void fuzz_capture_warnings(void)
+{
+	if (warnings)
+		return;
+	warnings = open_memstream(&warnings_buf, &warnings_len);
+	fuzz_assert(warnings);
+	real_stderr = stderr;
+	stderr = warnings;
+}
+
+size_t fuzz_take_warnings(const char **text)
+{
+	size_t len;
+
+	fflush(warnings);
+	*text = warnings_buf;
+	len = warnings_len;
+	rewind(warnings);	/* the next warning overwrites from the start */
+	return len;
 }

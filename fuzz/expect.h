@@ -16,10 +16,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* The process's stderr, even while kprim's warnings are captured. */
+FILE *fuzz_stderr(void);
+
 #define fuzz_assert(cond)						\
 	do {								\
 		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: fuzz assertion failed: %s\n", \
+			fprintf(fuzz_stderr(), "%s:%d: fuzz assertion failed: %s\n", \
 				__FILE__, __LINE__, #cond);		\
 			abort();					\
 		}							\
@@ -30,5 +33,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 void fuzz_expect_report(enum kp_report_kind kind);
 /* The step is over: every announced report must have come. */
 void fuzz_step_done(void);
+
+/*
+ * From now on, capture what kprim prints on stderr (its warnings) instead
+ * of printing it; fuzz_take_warnings() hands over what came since the last
+ * call: *text, not NUL-terminated, valid until kprim prints again.
+ */
+void fuzz_capture_warnings(void);
+size_t fuzz_take_warnings(const char **text);
 
 #endif /* KPRIM_FUZZ_EXPECT_H */

@@ -13,7 +13,8 @@
  * pages; zeroing was done where asked; contents survive realloc up to the
  * smaller size; an allocation fails only where the rules allow (bad size,
  * injected failure, memory limit; never __GFP_NOFAIL); each cache counts
- * exactly the objects the shadow holds. Each object carries a pattern
+ * exactly the objects the shadow holds; the only warning printed is the
+ * fix-up of bits the step passed that are no flag. Each object carries a pattern
  * derived from its id, verified before it is freed. At the end everything
  * is freed and kmemleak must find nothing.
  *
@@ -56,6 +57,7 @@ static struct obj objs[MAX_OBJS];
 static struct cache_slot caches[MAX_CACHES];
 static uint32_t next_id;
 static bool limit_armed;
+static gfp_t step_bad_bits;	/* GFP_SLAB_BUG_MASK bits passed in this step */
 
 static unsigned char pattern(uint32_t id, size_t i)
 {
@@ -158,9 +160,32 @@ static gfp_t take_gfp(struct fdp *f)
 				      __GFP_ZERO | __GFP_NORETRY, __GFP_NOFAIL };
 	gfp_t gfp = fdp_pick(f, base) | fdp_pick(f, mods) | __GFP_NOWARN;
 
-	if (fdp_u8(f) < 8)	/* now and then, bits nobody defined */
+	if (fdp_u8(f) < 8) {	/* now and then, bits nobody defined */
 		gfp |= (gfp_t)fdp_u32(f) & 0xff000000u;
+		step_bad_bits |= gfp & GFP_SLAB_BUG_MASK;
+	}
 	return gfp;
+}
+
+/*
+ * kprim's warnings in a step: every call passes __GFP_NOWARN, so the only
+ * one allowed is the fix-up of flags that are no flag (a new slab or a
+ * large block met them), naming only bits the step passed.
+ */
+static __no_sanitize_coverage void check_warnings(void)
+{
+	const char *text;
+	size_t len = fuzz_take_warnings(&text);
+
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		unsigned int bits = 0;
+
+		fuzz_assert(nl && sscanf(text + at, "Unexpected gfp: %x.", &bits) == 1);
+		fuzz_assert(bits && !(bits & ~step_bad_bits));
+		at = (size_t)(nl - text) + 1;
+	}
+	step_bad_bits = 0;
 }
 
 /*
@@ -611,10 +636,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct fdp f;
 
+	fuzz_capture_warnings();
 	fdp_init(&f, data, size);
 	for (int n = 0; n < MAX_OPS && !fdp_empty(&f); n++) {
 		fdp_pick(&f, ops)(&f);
 		fuzz_step_done();
+		check_warnings();
 		if (n % 16 == 15 && !kp_fail_nth_get())
 			check_accounting(n == 63 && size % 4 == 0);
 	}

@@ -288,6 +288,26 @@ static void test_kfree_sensitive_zeroes(void **state)
 	kfree(q);
 }
 
+/* A large block is zeroed too, its pages dropped when it is big, before it waits for reuse. */
+static void test_kfree_sensitive_zeroes_large_blocks(void **state)
+{
+	static const size_t sizes[] = { 3 * PAGE_SIZE, PAGE_SIZE << PAGES_ZERO_DROP_ORDER };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		unsigned char *p = kmalloc(sizes[k], GFP_KERNEL), *q;
+
+		memset(p, 0xcc, sizes[k]);
+		kfree_sensitive(p);
+		q = kmalloc(sizes[k], GFP_KERNEL);	/* the task's cached block */
+		assert_ptr_equal(q, p);
+		for (size_t i = 0; i < sizes[k]; i++)
+			assert_int_equal(q[i], 0);
+		kfree(q);
+	}
+	assert_no_reports();
+}
+
 static void test_kmalloc_node(void **state)
 {
 	void *p = kmalloc_node(100, GFP_KERNEL, 0);
@@ -394,6 +414,7 @@ int main(void)
 		kp_leak_test(test_interior_pointers_refused_in_every_bucket),
 		kp_leak_test(test_bad_frees_reported_and_refused),
 		kp_leak_test(test_kfree_sensitive_zeroes),
+		kp_leak_test(test_kfree_sensitive_zeroes_large_blocks),
 		kp_leak_test(test_kmalloc_node),
 		kp_leak_test(test_kmemleak_lists_large_blocks),
 		kp_leak_test(test_large_cache_yields_under_limit),

@@ -128,6 +128,29 @@ static void test_vrealloc(void **state)
 	assert_reports(KP_REPORT_INVALID_FREE, 1);
 }
 
+/*
+ * A big shrink in place zeroes what it lets go of whatever its size
+ * (pages dropped from PAGES_ZERO_DROP_ORDER up, partial pages cleared),
+ * so a growth back within the area reads zeroes past the kept part.
+ */
+static void test_vrealloc_big_shrink_zeroes_tail(void **state)
+{
+	const size_t big = (PAGE_SIZE << PAGES_ZERO_DROP_ORDER) + 3 * PAGE_SIZE;
+	const size_t kept = PAGE_SIZE + 100;	/* not on a page boundary */
+	unsigned char *p = vmalloc(big), *q;
+
+	(void)state;
+	memset(p, 0x5a, big);
+	q = vrealloc(p, kept, GFP_KERNEL);
+	assert_ptr_equal(q, p);
+	q = vrealloc(p, big, GFP_KERNEL);	/* back up, in place */
+	assert_ptr_equal(q, p);
+	for (size_t i = 0; i < big; i++)
+		assert_int_equal(q[i], i < kept ? 0x5a : 0);
+	vfree(q);
+	assert_no_reports();
+}
+
 static void test_vmalloc_under_limit(void **state)
 {
 	void *p;
@@ -210,6 +233,7 @@ int main(void)
 		kp_leak_test(test_vmalloc_node_and_context),
 		kp_leak_test(test_vfree_misuse),
 		kp_leak_test(test_vrealloc),
+		kp_leak_test(test_vrealloc_big_shrink_zeroes_tail),
 		kp_leak_test(test_vmalloc_under_limit),
 		kp_leak_test(test_kvmalloc_chooses),
 		kp_leak_test(test_kvmalloc_fallback_rules),

@@ -277,7 +277,10 @@ void kfree_sensitive(const void *p)
 	size_t ks = __ksize(p, "kfree_sensitive", KP_CALLER);
 
 	if (ks) {
-		memset((void *)p, 0, ks);
+		if (kp_page_lookup(p)->type == KP_PAGE_LARGE)
+			kp_zero_range((void *)p, ks);	/* big ones: the pages dropped */
+		else
+			memset((void *)p, 0, ks);
 		__asm__ __volatile__("" : : "r"(p) : "memory");	/* memzero_explicit */
 		__kfree(p, KP_CALLER);
 	}

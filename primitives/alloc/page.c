@@ -438,12 +438,18 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 	return block;
 }
 
-void kp_pages_zero(void *addr, unsigned int order)
+void kp_zero_range(void *addr, size_t len)
 {
-	size_t len = PAGE_SIZE << order;
+	char *start = (char *)(((uintptr_t)addr + PAGE_SIZE - 1) & PAGE_MASK);
+	char *end = (char *)(((uintptr_t)addr + len) & PAGE_MASK);
 
-	if (order < PAGES_ZERO_DROP_ORDER || madvise(addr, len, MADV_DONTNEED))
+	if (len < (PAGE_SIZE << PAGES_ZERO_DROP_ORDER) ||
+	    madvise(start, (size_t)(end - start), MADV_DONTNEED)) {
 		memset(addr, 0, len);
+		return;
+	}
+	memset(addr, 0, (size_t)(start - (char *)addr));
+	memset(end, 0, (size_t)((char *)addr + len - end));
 }
 
 /*

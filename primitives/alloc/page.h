@@ -161,13 +161,19 @@ void kp_range_free(void *addr, unsigned int order);
 void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp);
 void kp_pages_free(void *addr, unsigned int order);
 /*
- * Zero a block of 2^order pages that has been used (__GFP_ZERO on a
- * reused block): from PAGES_ZERO_DROP_ORDER up its pages are dropped
- * instead, to fault back in zeroed where they are touched, as callers of
- * big zeroed blocks often touch only part of them.
+ * Zero [addr, addr + len) of memory kprim mapped (a reused block asked
+ * for with __GFP_ZERO, kfree_sensitive(), a shrinking vrealloc()): from
+ * 2^PAGES_ZERO_DROP_ORDER pages up, the whole pages in it are dropped
+ * instead, to fault back in zeroed where they are touched, as big zeroed
+ * blocks are often touched only in part, and freed ones not at all.
  */
 #define PAGES_ZERO_DROP_ORDER	6	/* 256 KiB */
-void kp_pages_zero(void *addr, unsigned int order);
+void kp_zero_range(void *addr, size_t len);
+
+static inline void kp_pages_zero(void *addr, unsigned int order)
+{
+	kp_zero_range(addr, PAGE_SIZE << order);
+}
 /* Account bytes mapped by other means (vmalloc) against the limit: 0 or -ENOMEM. */
 int kp_pages_charge(size_t bytes, gfp_t gfp);
 void kp_pages_uncharge(size_t bytes);

@@ -182,7 +182,7 @@ void *vrealloc(const void *p, size_t size, gfp_t gfp)
 		if (size <= vm->size) {
 			/* Shrinking zeroes what is let go, so a later growth reads zeroes. */
 			if (size < vm->requested)
-				memset((char *)p + size, 0, vm->requested - size);
+				kp_zero_range((char *)p + size, vm->requested - size);
 			vm->requested = size;
 			return (void *)p;
 		}
