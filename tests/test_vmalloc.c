@@ -151,6 +151,31 @@ static void test_vrealloc_big_shrink_zeroes_tail(void **state)
 	assert_no_reports();
 }
 
+/*
+ * A big area that grows past its pages moves them to the new one (page.h
+ * kp_pages_move()): the contents come along, and whatever lay past the
+ * size asked for in the last page, even bytes written there out of
+ * bounds, reads zero in the grown area, as it would after a copy.
+ */
+static void test_vrealloc_big_growth_moves_contents(void **state)
+{
+	const size_t from = (PAGES_MOVE_BYTES << 1) + 50, to = PAGES_MOVE_BYTES << 4;
+	unsigned char *p = vmalloc(from), *q;
+
+	(void)state;
+	for (size_t i = 0; i < from; i++)
+		p[i] = (unsigned char)(i * 7 + 1);
+	p[from + 10] = 0xee;	/* past the size asked for, in the mapped page */
+	q = vrealloc(p, to, GFP_KERNEL);
+	assert_non_null(q);
+	assert_ptr_not_equal(q, p);
+	assert_false(is_vmalloc_addr(p) && vmalloc_size(p));
+	for (size_t i = 0; i < to; i++)
+		assert_int_equal(q[i], i < from ? (unsigned char)(i * 7 + 1) : 0);
+	vfree(q);
+	assert_no_reports();
+}
+
 static void test_vmalloc_under_limit(void **state)
 {
 	void *p;
@@ -234,6 +259,7 @@ int main(void)
 		kp_leak_test(test_vfree_misuse),
 		kp_leak_test(test_vrealloc),
 		kp_leak_test(test_vrealloc_big_shrink_zeroes_tail),
+		kp_leak_test(test_vrealloc_big_growth_moves_contents),
 		kp_leak_test(test_vmalloc_under_limit),
 		kp_leak_test(test_kvmalloc_chooses),
 		kp_leak_test(test_kvmalloc_fallback_rules),

@@ -438,6 +438,12 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 	return block;
 }
 
+bool kp_pages_move(void *to, void *from, size_t len)
+{
+	return mremap(from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+		      to) != MAP_FAILED;
+}
+
 void kp_zero_range(void *addr, size_t len)
 {
 	char *start = (char *)(((uintptr_t)addr + PAGE_SIZE - 1) & PAGE_MASK);

@@ -174,6 +174,20 @@ static inline void kp_pages_zero(void *addr, unsigned int order)
 {
 	kp_zero_range(addr, PAGE_SIZE << order);
 }
+
+/*
+ * Move the pages of [from, from + len) under to, replacing what was mapped
+ * there: a growing realloc's contents change address without a copy (as
+ * glibc's realloc grows its big chunks). The old range stays mapped,
+ * empty (MREMAP_DONTUNMAP, Linux 5.7), so no hole opens in the arena for
+ * another mapping to land in. Page-aligned; both ranges node-less, as a
+ * bound range's policy would move along. False if the kernel refuses, and
+ * the caller copies; worth it from PAGES_MOVE_BYTES up, into fresh memory
+ * (vrealloc()): a large kmalloc block's pages stay put, as the blocks
+ * freed are kept for reuse and would come back emptied, to fault in again.
+ */
+#define PAGES_MOVE_BYTES	(64UL << 10)
+bool kp_pages_move(void *to, void *from, size_t len);
 /* Account bytes mapped by other means (vmalloc) against the limit: 0 or -ENOMEM. */
 int kp_pages_charge(size_t bytes, gfp_t gfp);
 void kp_pages_uncharge(size_t bytes);

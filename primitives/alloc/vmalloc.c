@@ -163,6 +163,21 @@ void vfree(const void *addr)
 	__vfree(addr, KP_CALLER);
 }
 
+/*
+ * Give a bigger area just made the contents of vm: a big node-less one
+ * moves its pages over (whole pages: what lies past the size asked for is
+ * zeroed first, as the new area reads zero there), others are copied.
+ */
+static void vmalloc_move(void *to, const struct vm_struct *vm)
+{
+	if (vm->size >= PAGES_MOVE_BYTES && vm->node == NUMA_NO_NODE) {
+		memset((char *)vm->addr + vm->requested, 0, vm->size - vm->requested);
+		if (kp_pages_move(to, vm->addr, vm->size))
+			return;
+	}
+	memcpy(to, vm->addr, vm->requested);
+}
+
 void *vrealloc(const void *p, size_t size, gfp_t gfp)
 {
 	struct vm_struct *vm = NULL;
@@ -191,7 +206,7 @@ void *vrealloc(const void *p, size_t size, gfp_t gfp)
 	if (!n)
 		return NULL;
 	if (vm) {
-		memcpy(n, p, vm->requested);
+		vmalloc_move(n, vm);
 		__vfree(p, KP_CALLER);
 	}
 	return n;
