@@ -30,7 +30,8 @@ void *__vmalloc(unsigned long size, gfp_t gfp) __attribute__((malloc));
 /*
  * Resize a vmalloc area (mm/vmalloc.c vrealloc): size 0 frees and returns
  * NULL; within the pages already mapped the area stays put; otherwise a new
- * area, the contents copied, the old one freed. NULL on failure, p intact.
+ * area, the contents copied (a big one's pages moved), the old one freed.
+ * NULL on failure, p intact.
  */
 void *vrealloc(const void *p, size_t size, gfp_t gfp);
 void vfree(const void *addr);
