@@ -66,14 +66,6 @@ __attribute__((constructor)) static void create_kmalloc_caches(void)
 
 /* ---- large blocks ---------------------------------------------------------------- */
 
-/*
- * A large block keeps its bookkeeping in its head page's map entry (size,
- * and the caller in owner), counts itself in the task, and when freed
- * waits in the task's one-per-order cache for the next allocation of that
- * order: a kmalloc_large/kfree pair of one size touches no lock. Cached
- * blocks stay charged to the memory limit; a task that meets the limit
- * gives its own cache back first.
- */
 /* include/asm-generic/getorder.h get_order(): the order of the fewest pages holding size > 0. */
 static unsigned int size_order(size_t size)
 {
@@ -82,6 +74,14 @@ static unsigned int size_order(size_t size)
 	return pages_less_one ? 64 - (unsigned int)__builtin_clzl(pages_less_one) : 0;
 }
 
+/*
+ * A large block keeps its bookkeeping in its head page's map entry (size,
+ * and the caller in owner), counts itself in the task, and when freed
+ * waits in the task's one-per-order cache for the next allocation of that
+ * order: a kmalloc_large/kfree pair of one size touches no lock. Cached
+ * blocks stay charged to the memory limit; a task that meets the limit
+ * gives its own cache back first.
+ */
 static __noinline void *kmalloc_large(size_t size, gfp_t flags, int node, void *caller)
 {
 	struct slub_task *t;
