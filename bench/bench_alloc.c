@@ -10,6 +10,10 @@
  * alloc/kvec_push/<impl>/<n>	push n u32 one at a time (kprim: struct kvec;
  *				peers: the same type-erased array, grown the same
  *				way, on their realloc); per push
+ * alloc/zalloc/<impl>/<size>	a zeroed allocation of 64 KiB or 1 MiB whose first
+ *				byte is written, then freed: zeroing a block the
+ *				caller touches in part (kzalloc, kvzalloc, vzalloc;
+ *				the peers' calloc)
  * alloc/cache_bulk|cache_loop/kprim/16	kmem_cache_alloc_bulk vs a loop; per object
  * alloc/pressure/<gfp>		64 KiB allocations against a memory limit:
  *				GFP_ATOMIC may use the reserve, GFP_KERNEL may not
@@ -98,6 +102,22 @@ static void bm_pair(kpb_state *st, void *arg)
 				kpb_do_not_optimize(p);
 				a->impl->free(p);
 			}
+	}
+	rss_report(st);
+}
+
+static void bm_zalloc(kpb_state *st, void *arg)
+{
+	const struct alloc_impl *impl = arg;
+	size_t size = (size_t)kpb_state_range(st, 0);
+
+	rss_reset();
+	while (kpb_keep_running(st)) {
+		char *p = impl->zalloc(size);
+
+		p[0] = 1;
+		kpb_do_not_optimize(p);
+		impl->free(p);
 	}
 	rss_report(st);
 }
@@ -333,6 +353,11 @@ static void register_alloc_suite(void)
 		kpb_use_real_time(kpb_register(name, bm_batch_lifo, (void *)&impls[i]));
 		snprintf(name, sizeof(name), "alloc/batch_fifo/%s", impls[i].name);
 		kpb_use_real_time(kpb_register(name, bm_batch_fifo, (void *)&impls[i]));
+	}
+	for (int i = 0; i < nr_impls; i++) {
+		snprintf(name, sizeof(name), "alloc/zalloc/%s", impls[i].name);
+		kpb_arg(kpb_arg(kpb_use_real_time(kpb_register(name, bm_zalloc, (void *)&impls[i])),
+				64 << 10), 1 << 20);
 	}
 	for (int i = 0; i < nr_impls; i++) {
 		snprintf(name, sizeof(name), "alloc/kvec_push/%s", impls[i].name);

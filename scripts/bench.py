@@ -79,6 +79,7 @@ EXPECTED = {
     "bench_alloc": [f"alloc/pair/{impl}" for impl in ALLOC_IMPLS + ["vmalloc", "cache"]]
                    + [f"alloc/{op}/{impl}" for op in ("batch_lifo", "batch_fifo", "kvec_push")
                       for impl in ALLOC_IMPLS]
+                   + [f"alloc/zalloc/{impl}" for impl in ALLOC_IMPLS + ["vmalloc"]]
                    + ["alloc/cache_bulk/kprim", "alloc/cache_loop/kprim",
                       "alloc/pressure/gfp_atomic", "alloc/pressure/gfp_kernel"]
                    + [f"alloc_mt/remote/{impl}" for impl in ALLOC_IMPLS],
@@ -754,6 +755,9 @@ def cmd_headline(args):
         ratio_line("kvmalloc+kvfree 1 MiB / glibc malloc+free",
                    med("alloc", "pair", "kvmalloc", str(1 << 20)),
                    med("alloc", "pair", "glibc", str(1 << 20)), "glibc", "<= 1.0x")
+        ratio_line("kzalloc 1 MiB, one byte written / glibc calloc",
+                   med("alloc", "zalloc", "kmalloc", str(1 << 20)),
+                   med("alloc", "zalloc", "glibc", str(1 << 20)), "glibc")
         kv, gl = row("alloc", "kvec_push", "kvmalloc", str(1 << 20)), \
             row("alloc", "kvec_push", "glibc", str(1 << 20))
         if kv and gl:

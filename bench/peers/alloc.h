@@ -17,6 +17,7 @@ struct alloc_impl {
 	void *(*alloc)(size_t size);
 	void (*free)(void *p);
 	void *(*realloc)(void *p, size_t size);
+	void *(*zalloc)(size_t size);	/* zeroed: kzalloc and kin, calloc */
 	size_t max_size;	/* the largest size it serves (vmalloc: any; kmalloc: 4 MiB) */
 };
 
