@@ -9,6 +9,10 @@
  * Some objects are also freed locally. A stamp that changed between hand-off
  * and free means two live objects overlapped. At the end every cache must
  * count zero live objects and give all its slabs back.
+ *
+ * Then pairs of threads of which one only allocates and the other only
+ * frees: the freeing ones fill their sheaves and leave them in the barn,
+ * the allocating ones run empty and take them, all at once.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -136,10 +140,75 @@ static void test_remote_free_storm(void **state)
 	assert_no_reports();
 }
 
+#define PAIRS		2
+#define PAIR_OBJECTS	30000
+
+static struct ring pair_rings[PAIRS];
+static struct kmem_cache *barn_cache;
+
+static void *only_allocate(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+
+	for (unsigned int i = 0; i < PAIR_OBJECTS; i++) {
+		struct stamp *s = kmem_cache_alloc(barn_cache, GFP_KERNEL);
+
+		s->owner = (unsigned int)id;
+		s->seq = i;
+		while (!ring_push(&pair_rings[id], s))
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void *only_free(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+
+	for (unsigned int expect = 0; expect < PAIR_OBJECTS;) {
+		struct stamp *s = ring_pop(&pair_rings[id]);
+
+		if (!s) {
+			sched_yield();
+			continue;
+		}
+		if (s->owner != (unsigned int)id || s->seq != expect)
+			atomic_fetch_add(&bad_stamps, 1);
+		expect++;
+		kmem_cache_free(barn_cache, s);
+	}
+	return NULL;
+}
+
+static void test_sheaves_through_the_barn(void **state)
+{
+	pthread_t t[2 * PAIRS];
+
+	(void)state;
+	barn_cache = kmem_cache_create("stress-barn", sizeof(struct stamp) + 56, 0,
+				       SLAB_NO_USER_FLAGS, NULL);
+	assert_non_null(barn_cache);
+	for (int i = 0; i < PAIRS; i++) {
+		assert_int_equal(pthread_create(&t[2 * i], NULL, only_allocate,
+						(void *)(intptr_t)i), 0);
+		assert_int_equal(pthread_create(&t[2 * i + 1], NULL, only_free,
+						(void *)(intptr_t)i), 0);
+	}
+	for (int i = 0; i < 2 * PAIRS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&bad_stamps), 0);
+	assert_int_equal(kmem_cache_live_objects(barn_cache), 0);
+	assert_int_equal(kp_kmemleak_report(stderr), 0);
+	assert_true(kmem_cache_shrink(barn_cache) > 0);
+	kmem_cache_destroy(barn_cache);
+	assert_no_reports();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		kp_unit_test(test_remote_free_storm),
+		kp_unit_test(test_sheaves_through_the_barn),
 	};
 
 	return kp_run_tests("stress-slab", tests);

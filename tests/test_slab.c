@@ -241,8 +241,8 @@ static void test_remote_free_and_reuse(void **state)
 
 /*
  * Many more slabs than a task keeps owning: objects freed in a shuffled
- * order go back through owned slabs and given-back ones alike, none is
- * lost or handed out twice, and a second round reuses the memory.
+ * order go back through owned slabs, given-back ones and the barn alike,
+ * none is lost or handed out twice, and a second round reuses the memory.
  */
 static void test_many_slabs_shuffled_frees(void **state)
 {
@@ -259,9 +259,8 @@ static void test_many_slabs_shuffled_frees(void **state)
 			objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
 			*objs[i] = i;
 		}
-		if (round == 0)
-			used = kp_mem_used();
-		assert_true(kp_mem_used() <= used);	/* round 2 reuses round 1's slabs */
+		if (round == 1)	/* round 2 reuses round 1's slabs and sheaves */
+			assert_true(kp_mem_used() <= used);
 		assert_int_equal(kmem_cache_live_objects(s), N);
 		for (unsigned int i = N - 1; i > 0; i--) {	/* Fisher-Yates */
 			unsigned int j;
@@ -281,6 +280,7 @@ static void test_many_slabs_shuffled_frees(void **state)
 			kmem_cache_free(s, objs[i]);
 		}
 		assert_int_equal(kmem_cache_live_objects(s), 0);
+		used = kp_mem_used();	/* slabs, and the sheaves the barn took the frees in */
 	}
 	assert_true(kmem_cache_shrink(s) > 0);
 	kmem_cache_destroy(s);
@@ -447,6 +447,107 @@ static void test_live_count_exact_across_sheaves(void **state)
 	assert_no_reports();
 }
 
+struct barn_taker {
+	struct kmem_cache *s;
+	void **objs;
+	int n;
+};
+
+static void *take_from_barn(void *arg)
+{
+	struct barn_taker *t = arg;
+
+	for (int i = 0; i < t->n; i++)
+		t->objs[i] = kmem_cache_alloc(t->s, GFP_KERNEL);
+	return NULL;	/* its sheaves are flushed at exit; the objects stay live */
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A task whose two sheaves are full leaves the next full one in its
+ * node's barn; a task whose sheaves are empty takes one whole, so the
+ * objects one thread freed are the next another allocates. The live count
+ * is exact wherever the objects wait, kmemleak's walk passes over the
+ * barn's, and a shrink gives them back to their slabs.
+ */
+static void test_barn_hands_sheaves_between_tasks(void **state)
+{
+	enum { CAP = SHEAF_MAX_OBJECTS, N = 5 * CAP };
+	static void *objs[N], *taken[CAP];
+	struct kmem_cache *s = kmem_cache_create("barn", 64, 0, SLAB_NO_USER_FLAGS, NULL);
+	struct barn_taker taker = { s, taken, CAP };
+	unsigned int in_barn;
+	pthread_t thread;
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(s, objs[i]);
+	in_barn = s->node[0].barn.nr_full;	/* what neither main nor spare could hold */
+	assert_true(in_barn >= (N - 2 * CAP) / CAP - 1);
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+	assert_int_equal(kmemleak_listed("barn"), 0);
+
+	assert_int_equal(pthread_create(&thread, NULL, take_from_barn, &taker), 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(s->node[0].barn.nr_full, in_barn - 1);	/* one sheaf taken whole */
+	qsort(objs, N, sizeof(objs[0]), cmp_ptr);
+	qsort(taken, CAP, sizeof(taken[0]), cmp_ptr);
+	for (int i = 0; i < CAP; i++) {
+		assert_non_null(bsearch(&taken[i], objs, N, sizeof(objs[0]), cmp_ptr));
+		assert_true(i == 0 || taken[i] != taken[i - 1]);
+	}
+	assert_int_equal(kmem_cache_live_objects(s), CAP);
+	assert_int_equal(kmemleak_listed("barn"), CAP);
+
+	for (int i = 0; i < CAP; i++)
+		kmem_cache_free(s, taken[i]);
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+	assert_true(kmem_cache_shrink(s) > 0);
+	assert_int_equal(s->node[0].barn.nr_full, 0);
+	assert_int_equal(s->node[0].barn.nr_empty, 0);
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+	kmem_cache_destroy(s);
+	assert_no_reports();
+}
+
+/*
+ * The barn keeps BARN_MAX_SHEAVES full sheaves and no more: past them a
+ * task with two full sheaves empties its spare into the slabs, as before
+ * barns. Nothing is lost either way, and destroying the cache gives the
+ * barn's sheaves back.
+ */
+static void test_full_barn_sends_frees_to_slabs(void **state)
+{
+	enum { CAP = SHEAF_MAX_OBJECTS, N = (BARN_MAX_SHEAVES + 4) * CAP };
+	static void *objs[N];
+	struct kmem_cache *s = kmem_cache_create("full-barn", 64, 0, SLAB_NO_USER_FLAGS, NULL);
+	size_t before = kp_mem_used();
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(s, objs[i]);
+	assert_int_equal(s->node[0].barn.nr_full, BARN_MAX_SHEAVES);
+	assert_int_equal(kmem_cache_live_objects(s), 0);
+	for (int i = 0; i < N; i++)	/* all of them again, from sheaves, barn and slabs */
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	assert_int_equal(kmem_cache_live_objects(s), N);
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(s, objs[i]);
+	kmem_cache_destroy(s);
+	assert_no_reports();
+	assert_true(kp_mem_used() <= before);	/* slabs, sheaves and barn all given back */
+}
+
 /* The object freed last is the hot one: freeing it again is caught without debugging. */
 static void test_double_free_of_hot_object_refused(void **state)
 {
@@ -588,6 +689,8 @@ int main(void)
 		slab_test(test_kmemleak_lists_cache_objects),
 		slab_test(test_objects_in_sheaves_are_free),
 		slab_test(test_live_count_exact_across_sheaves),
+		slab_test(test_barn_hands_sheaves_between_tasks),
+		slab_test(test_full_barn_sends_frees_to_slabs),
 		slab_test(test_unexpected_gfp_fixed_up),
 		slab_test(test_double_free_of_hot_object_refused),
 		slab_test(test_object_start_test_is_exact),

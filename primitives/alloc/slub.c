@@ -121,6 +121,10 @@ struct slab_debug_meta {
 
 #define SLUB_TASK_ORDER 4	/* 64 KiB: room for struct slub_task */
 
+/* The pages a struct kmem_cache takes (lockdep's maps make it bigger than one). */
+#define KMEM_CACHE_ORDER	(sizeof(struct kmem_cache) > PAGE_SIZE)
+_Static_assert(sizeof(struct kmem_cache) <= 2 * PAGE_SIZE, "a cache fits its pages");
+
 static struct kmem_cache *caches;		/* every cache, under slab_mutex */
 struct kmem_cache *kp_slab_caches[KP_MAX_CACHES];
 static DEFINE_MUTEX(slab_mutex);
@@ -672,9 +676,9 @@ static void slab_put_object(struct kmem_cache *s, struct kmem_cache_cpu *c, stru
  * grow a sheaf to its capacity.
  */
 #define SHEAF_REFILL_OBJECTS	64
-/* A task's two sheaves of a cache share one block, each sheaf ending at its half's end. */
-#define SHEAVES_ORDER		2
-_Static_assert(PAGE_SIZE << SHEAVES_ORDER == 2 * SHEAF_ALIGN, "two sheaves to a block");
+/* A sheaf is a block of its own, so that it can move between tasks through the barn. */
+#define SHEAF_ORDER		1
+_Static_assert(PAGE_SIZE << SHEAF_ORDER == SHEAF_ALIGN, "a sheaf's slots end at its block's end");
 
 static unsigned int calculate_sheaf_capacity(const struct kmem_cache *s)
 {
@@ -720,6 +724,27 @@ static void **sheaf_base(const struct kmem_cache_cpu *c, void **top)
 	return sheaf_end(top) - c->capacity;
 }
 
+/*
+ * A new empty sheaf of s, known by its end; NULL without memory. The
+ * block is the allocator's bookkeeping: it never fails by the memory
+ * limit or by injection.
+ */
+static void **sheaf_alloc(const struct kmem_cache *s)
+{
+	void **end = kp_pages_alloc(SHEAF_ORDER, NUMA_NO_NODE, __GFP_NOFAIL | __GFP_NOWARN);
+
+	if (!end)
+		return NULL;
+	end += SHEAF_ALIGN / sizeof(void *);
+	end[-(int)s->sheaf_capacity - 1] = NULL;	/* below the first slot */
+	return end;
+}
+
+static void sheaf_free(void **end)
+{
+	kp_pages_free(end - SHEAF_ALIGN / sizeof(void *), SHEAF_ORDER);
+}
+
 /* A task's cache state before its sheaves are set up, and after they are flushed. */
 static void sheaves_clear(struct kmem_cache_cpu *c)
 {
@@ -739,15 +764,12 @@ static bool sheaves_setup(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	unsigned int capacity = s->sheaf_capacity;
 	void **main_end, **spare_end;
 
-	if (!capacity)
+	if (!capacity || !(main_end = sheaf_alloc(s)))
 		return false;
-	main_end = kp_pages_alloc(SHEAVES_ORDER, NUMA_NO_NODE, __GFP_NOFAIL | __GFP_NOWARN);
-	if (!main_end)
+	if (!(spare_end = sheaf_alloc(s))) {
+		sheaf_free(main_end);
 		return false;
-	main_end += SHEAF_ALIGN / sizeof(void *);
-	spare_end = main_end + SHEAF_ALIGN / sizeof(void *);
-	main_end[-(int)capacity - 1] = NULL;
-	spare_end[-(int)capacity - 1] = NULL;
+	}
 	c->hot = NULL;
 	c->node = local_node();
 	c->slab_tag = SLAB_TAG(s->id, c->node);
@@ -783,8 +805,8 @@ static void sheaves_flush(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	main_end = sheaf_end(c->top);
 	spare_end = sheaf_end(c->spare_top);
 	sheaves_clear(c);
-	kp_pages_free((main_end < spare_end ? main_end : spare_end) - SHEAF_ALIGN / sizeof(void *),
-		      SHEAVES_ORDER);
+	sheaf_free(main_end);
+	sheaf_free(spare_end);
 }
 
 static void sheaves_swap(struct kmem_cache_cpu *c)
@@ -796,11 +818,97 @@ static void sheaves_swap(struct kmem_cache_cpu *c)
 }
 
 /*
+ * barn_replace_empty_sheaf(): a full sheaf from the barn for c's empty
+ * main, which stays there (or is freed if the barn has enough empty
+ * ones); false if the barn has no full sheaf.
+ */
+static bool barn_take_full(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct node_barn *barn = &s->node[c->node].barn;
+	void **empty = sheaf_end(c->top), **full = NULL;
+
+	raw_spin_lock(&barn->lock);
+	if (barn->nr_full) {
+		full = barn->full[barn->nr_full - 1];
+		kp_atomic_store(&barn->nr_full, barn->nr_full - 1, KP_RELAXED);
+		if (barn->nr_empty < BARN_MAX_SHEAVES) {
+			barn->empty[barn->nr_empty++] = empty;
+			empty = NULL;
+		}
+	}
+	raw_spin_unlock(&barn->lock);
+	if (!full)
+		return false;
+	if (empty)
+		sheaf_free(empty);
+	kp_atomic_store(&c->top, full, KP_RELAXED);	/* a full sheaf's top is its end */
+	return true;
+}
+
+/*
+ * barn_replace_full_sheaf(): leave c's full main in the barn and make an
+ * empty sheaf main, the barn's or a new one; false if the barn has as
+ * many full sheaves as it keeps, or no sheaf can be had.
+ */
+static bool barn_put_full(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct node_barn *barn = &s->node[c->node].barn;
+	void **full = sheaf_end(c->top), **empty = NULL;
+	bool room;
+
+	raw_spin_lock(&barn->lock);
+	room = barn->nr_full < BARN_MAX_SHEAVES;
+	if (room && barn->nr_empty)
+		empty = barn->empty[--barn->nr_empty];
+	raw_spin_unlock(&barn->lock);
+	if (!room || (!empty && !(empty = sheaf_alloc(s))))
+		return false;
+	/* The full sheaf is only ever in one place: c's until it is in the barn. */
+	raw_spin_lock(&barn->lock);
+	room = barn->nr_full < BARN_MAX_SHEAVES;
+	if (room) {
+		barn->full[barn->nr_full] = full;
+		kp_atomic_store(&barn->nr_full, barn->nr_full + 1, KP_RELAXED);
+	}
+	raw_spin_unlock(&barn->lock);
+	if (!room) {
+		sheaf_free(empty);	/* the barn filled up meanwhile */
+		return false;
+	}
+	kp_atomic_store(&c->top, empty - c->capacity, KP_RELAXED);
+	return true;
+}
+
+/*
+ * Every full sheaf a node's barn holds back to the slabs, and every sheaf
+ * freed: what a shrink or a destroy does, with the cache's tasks kept out.
+ * The objects count as freed by tasks that have ended (flushed_live).
+ */
+static void barn_drain(struct kmem_cache *s, struct node_barn *barn)
+{
+	raw_spin_lock(&barn->lock);
+	while (barn->nr_full) {
+		void **end = barn->full[barn->nr_full - 1];
+
+		kp_atomic_store(&barn->nr_full, barn->nr_full - 1, KP_RELAXED);
+		raw_spin_unlock(&barn->lock);
+		for (void **slot = end - s->sheaf_capacity; slot < end; slot++)
+			if (slab_free_remote(s, virt_to_slab(*slot), *slot, KP_CALLER))
+				kp_atomic_fetch_sub(&s->flushed_live, 1, KP_RELAXED);
+		sheaf_free(end);
+		raw_spin_lock(&barn->lock);
+	}
+	while (barn->nr_empty)
+		sheaf_free(barn->empty[--barn->nr_empty]);
+	raw_spin_unlock(&barn->lock);
+}
+
+/*
  * __pcs_replace_empty_main(): main is empty. Swap in the spare if it has
- * objects; else put up to SHEAF_REFILL_OBJECTS in main from the slab
- * layer, making a new slab only for the first object, so a refill costs
- * no more memory than the allocation that asked for it. False if not even
- * one object could be had.
+ * objects, else take a full sheaf from the barn; else put up to
+ * SHEAF_REFILL_OBJECTS in main from the slab layer, making a new slab only
+ * for the first object, so a refill costs no more memory than the
+ * allocation that asked for it. False if not even one object could be had.
  */
 static bool sheaf_refill(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t gfp)
 {
@@ -814,6 +922,8 @@ static bool sheaf_refill(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t g
 		sheaves_swap(c);
 		return true;
 	}
+	if (barn_take_full(s, c))
+		return true;
 	while (size < refill &&
 	       (obj = slab_get_object(s, c, gfp, NUMA_NO_NODE, size == 0)))
 		top[size++] = obj;
@@ -822,13 +932,17 @@ static bool sheaf_refill(struct kmem_cache *s, struct kmem_cache_cpu *c, gfp_t g
 }
 
 /*
- * __pcs_replace_full_main(): main is full. Swap in the spare, emptied
- * into the slabs first if it is full too.
+ * __pcs_replace_full_main(): main is full. Swap in the spare if it has
+ * room; else leave main in the barn for an empty one; else empty the
+ * spare into the slabs and swap it in.
  */
 static void sheaf_make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
-	if (sheaf_full(c->spare_top))
+	if (sheaf_full(c->spare_top)) {
+		if (barn_put_full(s, c))
+			return;
 		sheaf_flush(s, c, &c->spare_top);
+	}
 	sheaves_swap(c);
 }
 
@@ -1069,7 +1183,7 @@ struct kmem_cache *kmem_cache_create_id(const char *name, unsigned int size, uns
 	if (align < sizeof(void *))
 		align = sizeof(void *);
 
-	s = kp_pages_alloc(0, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	s = kp_pages_alloc(KMEM_CACHE_ORDER, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!s)
 		return NULL;
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -1079,11 +1193,13 @@ struct kmem_cache *kmem_cache_create_id(const char *name, unsigned int size, uns
 	s->ctor = ctor;
 	s->random = cache_random();
 	if (!calculate_sizes(s)) {
-		kp_pages_free(s, 0);
+		kp_pages_free(s, KMEM_CACHE_ORDER);
 		return NULL;
 	}
-	for (int i = 0; i < KP_MAX_NODES; i++)
+	for (int i = 0; i < KP_MAX_NODES; i++) {
 		raw_spin_lock_init(&s->node[i].list_lock);
+		raw_spin_lock_init(&s->node[i].barn.lock);
+	}
 	raw_spin_lock_init(&s->debug_lock);
 
 	mutex_lock(&slab_mutex);
@@ -1101,7 +1217,7 @@ struct kmem_cache *kmem_cache_create_id(const char *name, unsigned int size, uns
 	}
 	mutex_unlock(&slab_mutex);
 	if (id < 0) {
-		kp_pages_free(s, 0);
+		kp_pages_free(s, KMEM_CACHE_ORDER);
 		return NULL;
 	}
 	return s;
@@ -1130,6 +1246,10 @@ unsigned int kmem_cache_size(const struct kmem_cache *s)
 static unsigned long live_objects_locked(struct kmem_cache *s)
 {
 	unsigned long live = kp_atomic_load(&s->flushed_live, KP_RELAXED);
+
+	for (int i = 0; i < kp_nr_nodes(); i++)	/* free, in full sheaves in the barns */
+		live -= (unsigned long)kp_atomic_load(&s->node[i].barn.nr_full, KP_RELAXED) *
+			s->sheaf_capacity;
 
 	for (struct slub_task *t = task_list.next; t != &task_list; t = t->next) {
 		struct kmem_cache_cpu *c = &t->cpu[s->id];
@@ -1165,6 +1285,8 @@ static void flush_all(struct kmem_cache *s)
 		raw_spin_lock(&task_lock);
 	}
 	raw_spin_unlock(&task_lock);
+	for (int i = 0; i < kp_nr_nodes(); i++)
+		barn_drain(s, &s->node[i].barn);
 }
 
 static unsigned long shrink_node(struct kmem_cache *s, struct kmem_cache_node *n)
@@ -1259,6 +1381,16 @@ for_each_live_object(struct kmem_cache *s, void (*fn)(struct kmem_cache *s,
 					mark_free(s, slab, free_map, *p);
 			}
 			raw_spin_unlock(&task_lock);
+			for (int j = 0; j < kp_nr_nodes(); j++) {
+				struct node_barn *barn = &s->node[j].barn;
+
+				raw_spin_lock(&barn->lock);
+				for (unsigned int k = 0; k < barn->nr_full; k++)
+					for (void **p = barn->full[k] - s->sheaf_capacity;
+					     p < barn->full[k]; p++)
+						mark_free(s, slab, free_map, *p);
+				raw_spin_unlock(&barn->lock);
+			}
 			for (size_t idx = 0; idx < s->objects; idx++) {
 				if (free_map[idx / 8] & (1u << (idx % 8)))
 					continue;
@@ -1382,7 +1514,7 @@ void kmem_cache_destroy(struct kmem_cache *s)
 			discard_slab(s, n, n->all);
 		}
 	}
-	kp_pages_free(s, 0);
+	kp_pages_free(s, KMEM_CACHE_ORDER);
 }
 
 /*

@@ -50,11 +50,29 @@ struct slab {
 	struct slab *all_prev, *all_next;	/* the node's list of every slab */
 };
 
+/*
+ * mm/slub.c struct node_barn: sheaves a node's tasks hand each other. A
+ * task whose two sheaves are full leaves one here and takes an empty one;
+ * a task whose two are empty takes a full one, so objects freed by one
+ * task reach another that allocates without going back through their
+ * slabs. A sheaf is known by its end (page.h: its slots end at a
+ * multiple of SHEAF_ALIGN).
+ */
+#define BARN_MAX_SHEAVES	10	/* of each kind: MAX_FULL_SHEAVES, MAX_EMPTY_SHEAVES */
+struct node_barn {
+	raw_spinlock_t lock;
+	unsigned int nr_full;		/* lock-written, read by anyone */
+	unsigned int nr_empty;
+	void **full[BARN_MAX_SHEAVES];
+	void **empty[BARN_MAX_SHEAVES];
+};
+
 struct kmem_cache_node {
 	raw_spinlock_t list_lock;
 	struct slab *partial;
 	unsigned long nr_partial;
 	struct slab *all;
+	struct node_barn barn;
 };
 
 /* slub_debug's letters: F, Z, P, U. */
