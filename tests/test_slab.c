@@ -447,15 +447,9 @@ static void test_live_count_exact_across_sheaves(void **state)
 	assert_no_reports();
 }
 
-struct barn_taker {
-	struct kmem_cache *s;
-	void **objs;
-	int n;
-};
-
 static void *take_from_barn(void *arg)
 {
-	struct barn_taker *t = arg;
+	struct remote *t = arg;
 
 	for (int i = 0; i < t->n; i++)
 		t->objs[i] = kmem_cache_alloc(t->s, GFP_KERNEL);
@@ -481,7 +475,7 @@ static void test_barn_hands_sheaves_between_tasks(void **state)
 	enum { CAP = SHEAF_MAX_OBJECTS, N = 5 * CAP };
 	static void *objs[N], *taken[CAP];
 	struct kmem_cache *s = kmem_cache_create("barn", 64, 0, SLAB_NO_USER_FLAGS, NULL);
-	struct barn_taker taker = { s, taken, CAP };
+	struct remote taker = { s, taken, CAP };
 	unsigned int in_barn;
 	pthread_t thread;
 
