@@ -831,6 +831,8 @@ static bool barn_take_full(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	if (barn->nr_full) {
 		full = barn->full[barn->nr_full - 1];
 		kp_atomic_store(&barn->nr_full, barn->nr_full - 1, KP_RELAXED);
+		/* c lets go of its empty main before another task can take it */
+		kp_atomic_store(&c->top, full, KP_RELAXED);	/* a full sheaf's top is its end */
 		if (barn->nr_empty < BARN_MAX_SHEAVES) {
 			barn->empty[barn->nr_empty++] = empty;
 			empty = NULL;
@@ -841,7 +843,6 @@ static bool barn_take_full(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		return false;
 	if (empty)
 		sheaf_free(empty);
-	kp_atomic_store(&c->top, full, KP_RELAXED);	/* a full sheaf's top is its end */
 	return true;
 }
 
@@ -867,16 +868,15 @@ static bool barn_put_full(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	raw_spin_lock(&barn->lock);
 	room = barn->nr_full < BARN_MAX_SHEAVES;
 	if (room) {
+		/* c lets go of its full main before another task can take it */
+		kp_atomic_store(&c->top, empty - c->capacity, KP_RELAXED);
 		barn->full[barn->nr_full] = full;
 		kp_atomic_store(&barn->nr_full, barn->nr_full + 1, KP_RELAXED);
 	}
 	raw_spin_unlock(&barn->lock);
-	if (!room) {
+	if (!room)
 		sheaf_free(empty);	/* the barn filled up meanwhile */
-		return false;
-	}
-	kp_atomic_store(&c->top, empty - c->capacity, KP_RELAXED);
-	return true;
+	return room;
 }
 
 /*
