@@ -138,7 +138,8 @@ void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_p
 							 void *arg), void *arg);
 /*
  * Set the entries of the pages [addr, addr + len) (page-aligned) to entry,
- * all but order and node, which stay the page allocator's. 0 or -ENOMEM.
+ * all but order and node, which stay the page allocator's. 0, or -EINVAL
+ * if the pages are not all in the part of the arena handed out.
  */
 int kp_page_map_set(const void *addr, size_t len, const struct kp_page *entry);
 
