@@ -241,8 +241,9 @@ static size_t high_reserve(size_t limit)
  * mm/page_alloc.c __alloc_pages_slowpath(): every user of __GFP_NOFAIL is
  * expected to be able to block, so one that cannot, met by a shortage, is
  * warned about (WARN_ON_ONCE_GFP: silenced by __GFP_NOWARN). The kernel
- * then fails it; kprim grants it, as __GFP_NOFAIL is documented to
- * (DESIGN.md), and warns every time rather than once per call site.
+ * then fails it; kprim grants it, as include/linux/gfp_types.h promises
+ * (__GFP_NOFAIL: the caller cannot handle failure), and warns every time
+ * rather than once per call site.
  */
 static void warn_nofail_cannot_block(size_t bytes, gfp_t gfp)
 {

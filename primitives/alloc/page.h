@@ -211,7 +211,7 @@ int kp_nr_nodes(void);
 
 /* ---- memory pressure ---------------------------------------------------- */
 
-/* Limit on bytes in pages (0 = none); DESIGN §3.5. */
+/* Limit on bytes in pages (0 = none), the level the GFP reserves are measured against. */
 void kp_mem_set_limit(size_t bytes);
 /* Bytes in pages now. */
 size_t kp_mem_used(void);

@@ -15,9 +15,16 @@
  * kmem_cache_cpu). A sheaf holds objects of the task's node only; frees of
  * other nodes' objects, and allocations that name a node, go to the slab
  * layer directly, as can_free_to_pcs() and the node test of the kernel's
- * slab_alloc_node() rule. The kernel's per-node "barn" of full and empty
- * sheaves is left out: a kprim sheaf is a task's and is sized for one
- * (calculate_sheaf_capacity() below).
+ * slab_alloc_node() rule. Behind the two sheaves is each node's barn
+ * (mm/slub.c struct node_barn, struct node_barn in slub.h): a task whose
+ * main and spare are both full leaves one there and takes an empty one,
+ * a task whose two are empty takes a full one, so objects one task frees
+ * reach another that allocates without a trip through their slabs. Past
+ * the barn's limit the spare is flushed to its slabs. A task lets go of
+ * the sheaf it leaves and takes the one it gets under the barn's lock, so
+ * no sheaf is ever a task's and the barn's at once; the live count and
+ * kmemleak's walk count the barn's objects as free, and a shrink or a
+ * destroy drains it.
  *
  * "Per task" rather than per CPU: user space cannot stop a thread from
  * migrating between the read and the write of a per-CPU array without
@@ -32,9 +39,8 @@
  * current slab and a freelist of its free objects, and owns up to
  * MAX_OWNED slabs it retired (SLUB's former per-cpu partial slabs).
  * Objects going back to those are pushed on the slab's own freelist
- * without atomics, and a refill takes from them before it touches a
- * node's list_lock, which without the kernel's barn would otherwise be
- * taken on every refill.
+ * without atomics, and a refill takes from them, and from the barn,
+ * before it touches a node's list_lock.
  *
  * Remote frees. An object going back to a slab the task does not own is
  * pushed on the slab's remote_free stack with one compare-and-swap (SLUB
@@ -79,6 +85,16 @@
  * with the kernel's wording and kind (REDZONE, POISON, DOUBLE_FREE,
  * INVALID_FREE; a corrupt free pointer is an INVARIANT report), then
  * repaired ("FIX ... Restoring") or refused.
+ *
+ * Lock order (mm/slub.c keeps the same list):
+ *   1. slab_mutex (the cache list: create, destroy, the kmemleak walk)
+ *   2. kmem_cache->debug_lock (debug caches: every alloc and free)
+ *   3. kmem_cache_node->list_lock
+ *   4. node_barn->lock, and task_lock (the list of tasks' cache state):
+ *      each taken under list_lock when the live objects are walked
+ *   5. the page allocator's locks (alloc/page.c: free_lock, range_lock,
+ *      meta_lock), innermost: a slab is given back with list_lock held
+ * The fast paths take none of them.
  */
 #define _GNU_SOURCE
 #include <errno.h>

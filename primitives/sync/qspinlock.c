@@ -4,15 +4,27 @@
  * queued_spin_lock_slowpath() in kernel/locking/qspinlock.c.
  *
  * (queue tail, pending bit, lock value)
- *   fast     :    slow                                  :    unlock
- *            :                                        :
+ *
+ *              fast     :    slow                                  :    unlock
+ *                       :                                          :
  * uncontended  (0,0,0) -:--> (0,0,1) ------------------------------:--> (*,*,0)
- *              :       | ^--------.------.             /           :
- *              :       v           \      \            |           :
- * pending      :    (0,1,1) +--> (0,1,0)   \           |           :
- *              :       | ^--'              |           |           :
- *              :       v                   |           |           :
- * queued       :    (n,x,y) +--> (n,0,0) --'           |           :
+ *                       :       | ^--------.------.             /  :
+ *                       :       v           \      \            |  :
+ * pending               :    (0,1,1) +--> (0,1,0)   \           |  :
+ *                       :       | ^--'              |           |  :
+ *                       :       v                   |           |  :
+ * uncontended           :    (n,x,y) +--> (n,0,0) --'           |  :
+ *   queue               :       | ^--'                          |  :
+ *                       :       v                               |  :
+ * contended             :    (*,x,y) +--> (*,0,0) ---> (*,0,1) -'  :
+ *   queue               :         ^--'                             :
+ *
+ * The queue head waits for (n,0,0): the lock and pending both clear. If
+ * the tail is still its own (uncontended queue) it takes the lock and
+ * empties the queue in one cmpxchg, n,0,0 -> 0,0,1; if another task has
+ * queued behind it (contended queue) it sets the locked byte alone,
+ * *,0,0 -> *,0,1, and passes the MCS baton to its successor
+ * (queue_and_lock()).
  *
  * Memory order: taking the lock is always an acquire (the cmpxchg, the
  * pending waiter's load of the locked byte, the queue head's load of the
