@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "build_info.h"
+#include "core/config.h"
 #include "harness.h"
 
 struct kp_bench_env kp_bench;
@@ -276,6 +277,7 @@ static void add_context(void)
 	kpb_add_context("kp_binding", binding_effective ? "yes" :
 			"no (hwloc cannot bind threads on this topology)");
 	kpb_add_context("kp_variant", KP_BUILD_VARIANT);
+	kpb_add_context("kp_config", KP_CONFIG);
 	kpb_add_context("kp_compiler", KP_BUILD_CC " " __VERSION__);
 	kpb_add_context("kp_cflags", KP_BUILD_CFLAGS);
 }

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kprim.h - everything public in kprim, in layer order
- * (core <- sync <- alloc <- ref, init). Build with -Iprimitives and link
- * build/<variant>/libkprim.a with -lpthread -ldl -lm.
+ * (core <- sync <- alloc <- ref, init).
+ *
+ * Compile and link with one variant's flags and nothing else:
+ * `pkg-config --cflags --libs kprim-<variant>`. They put the variant's
+ * kprim_config.h on the include path; core/config.h, included first,
+ * reads it, refuses configuration macros set by hand, and ties the
+ * program to a library of the same configuration at link time.
  */
 #ifndef KPRIM_H
 #define KPRIM_H
 
+#include "core/config.h"
 #include "core/compiler.h"
 #include "core/sched.h"
 #include "core/atomic.h"

@@ -956,7 +956,8 @@ def smoke_binaries(tap, build, tmp):
                   f"{binary} JSON has mean/median/stddev/cv aggregates", aggs)
         ctx = data.get("context", {})
         keys = ["kp_placement", "kp_cpus", "kp_mem", "kp_topology", "kp_binding", "kp_variant",
-                "kp_compiler", "kp_cflags", "kp_pingpong_before_ns", "library_build_type"]
+                "kp_config", "kp_compiler", "kp_cflags", "kp_pingpong_before_ns",
+                "library_build_type"]
         tap.check(all(k in ctx for k in keys), f"{binary} JSON context has kprim's keys",
                   f"missing: {[k for k in keys if k not in ctx]}")
         if binary == "bench_alloc":

@@ -30,6 +30,7 @@ done
 # One line per package, grouped by what needs it.
 packages=(
 	make gcc g++ clang llvm libclang-rt-14-dev	# build, sanitizers, libFuzzer, llvm-cov
+	pkgconf					# kprim-<variant>.pc, the examples
 	libcmocka-dev					# unit tests (TAP output)
 	libbenchmark-dev libbenchmark-tools python3-scipy	# bench shim, compare.py
 	libhwloc-dev hwloc				# placement, topology export, lstopo

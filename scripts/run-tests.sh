@@ -4,7 +4,11 @@
 # Stages, in order: deps (install what is missing), build (release with gcc
 # and with clang), debug (unit tests with the debug checks on), asan (the
 # same under ASan+UBSan), tsan (stress tests), model (model-build tests),
-# fuzz (every fuzz target over its corpus), bench (a minimal run of every
+# fuzz (every fuzz target over its corpus), install (a client program built
+# with each variant's pkg-config file alone, mismatched headers and
+# libraries refused, release and debug installed into a temporary prefix,
+# the examples built there and their output checked, uninstall leaving the
+# prefix empty: tests/install.sh), bench (a minimal run of every
 # benchmark binary with its JSON checked, a quick sweep, every plot script
 # rendered, compare.py loading the JSON, and the bad-input checks). Each test binary prints
 # TAP; its output is shown indented under its stage, every "ok"/"not ok"
@@ -13,7 +17,7 @@
 # "N passed, N failed"; the exit status is non-zero if anything failed.
 set -uo pipefail
 
-ALL_STAGES="deps build debug asan tsan model fuzz bench"
+ALL_STAGES="deps build debug asan tsan model fuzz install bench"
 
 usage() {
 	cat <<USAGE
@@ -174,6 +178,10 @@ for s in $stages; do
 				fi
 			done
 		fi
+		;;
+	install)
+		stage "install: pkg-config clients of every variant, mismatches, install, examples"
+		run_tap "install" tests/install.sh --jobs "$jobs"
 		;;
 	bench)
 		stage "bench: smoke run of every benchmark, sweep, plots and compare"

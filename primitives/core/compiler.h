@@ -5,7 +5,9 @@
  * Mirrors include/linux/compiler.h, include/linux/container_of.h and
  * include/linux/err.h: branch hints, container_of, the ERR_PTR convention
  * for functions that return a pointer or an errno. Kept tiny on purpose;
- * anything larger belongs in the layer that needs it.
+ * anything larger belongs in the layer that needs it. It includes
+ * core/config.h first, so every kprim header sees the variant's
+ * configuration before it tests a KP_* macro.
  */
 #ifndef KPRIM_CORE_COMPILER_H
 #define KPRIM_CORE_COMPILER_H
@@ -13,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/config.h"
 
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
@@ -30,24 +34,6 @@
  */
 #define __fastpath_entry	__attribute__((aligned(64)))
 #define barrier()		__asm__ __volatile__("" ::: "memory")
-
-/* ThreadSanitizer builds (gcc says so one way, clang another). */
-#if defined(__SANITIZE_THREAD__)
-#define KP_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define KP_TSAN 1
-#endif
-#endif
-
-/* AddressSanitizer builds. */
-#if defined(__SANITIZE_ADDRESS__)
-#define KP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KP_ASAN 1
-#endif
-#endif
 
 /* Leave a function out of fuzzing coverage (a byte scanner's branches say nothing). */
 #if defined(__clang__) && __clang_major__ >= 13

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "core/config.h"
+
 /*
  * Sleep while *addr == expected. Returns 0 when woken (possibly spuriously),
  * -EAGAIN if *addr != expected on entry, -EINTR on a signal.

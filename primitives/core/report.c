@@ -101,7 +101,7 @@ const char *kp_symbol(const void *addr)
 	return name;
 }
 
-void kp_report_default_handler(const struct kp_report *r)
+void kp_report_print(const struct kp_report *r)
 {
 	struct kp_task *t = kp_current();
 	const char *sym = r->caller ? kp_symbol(r->caller) : "?";
@@ -114,6 +114,11 @@ void kp_report_default_handler(const struct kp_report *r)
 		kp_task_pid(t), kp_task_comm(t));
 	fprintf(stderr, "---[ end trace ]---\n");
 	fflush(stderr);
+}
+
+void kp_report_default_handler(const struct kp_report *r)
+{
+	kp_report_print(r);
 	abort();
 }
 

@@ -8,7 +8,7 @@
  * report the way the kernel's WARN/BUG output looks and aborts, so fuzzers
  * and sanitizers see a crash; tests install a handler that records and
  * returns, and the primitive then refuses the faulty operation and carries on.
- * The names below are fixed by DESIGN.md §3.5.
+ * The names below are fixed: tests, fuzzers and outside tools drive them.
  */
 #ifndef KPRIM_CORE_REPORT_H
 #define KPRIM_CORE_REPORT_H
@@ -47,6 +47,8 @@ void kp_report_reset(void);
 const char *kp_report_kind_name(enum kp_report_kind kind);
 /* The default handler: print like the kernel, then abort(). */
 void kp_report_default_handler(const struct kp_report *r);
+/* Print like the kernel and return: as a handler, a kernel that only warns. */
+void kp_report_print(const struct kp_report *r);
 
 /*
  * The name of the function holding addr ("?" if unknown), as the kernel's

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "core/config.h"
+
 struct kp_task;
 
 struct kp_sched_ops {

@@ -9,6 +9,10 @@
  * compare-and-swap. One pthread key destructor ends an OS thread's task:
  * it runs the exit hooks (lockdep's held-at-exit check, the allocator's
  * flush), then gives the id back.
+ *
+ * This file also holds the library's half of the configuration tie
+ * (core/config.h): every program pulls it in through kp_current(), so a
+ * program compiled for another configuration fails to link here.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -21,6 +25,11 @@
 #include "core/task.h"
 
 __thread struct kp_task kp_thread_task;
+
+const char KP_CONFIG_SYMBOL(kprim_library_config)[] = KP_VARIANT;
+extern const char KP_CONFIG_SYMBOL(kprim_program_config);
+static const char *const kp_config_program_tie __attribute__((used)) =
+	&KP_CONFIG_SYMBOL(kprim_program_config);
 
 static struct kp_task *task_table[KP_MAX_TASKS + 1];
 static unsigned int task_id_hint;
