@@ -160,6 +160,10 @@ if make_quiet install VARIANT=release PREFIX="$prefix" &&
 else
 	not_ok "make install puts release and debug side by side under one prefix"
 fi
+mapfile -t installed < <(find "$prefix/include/kprim-debug" -name '*.h' ! -name kprim_config.h)
+out=$(python3 tests/kerneldoc.py "${installed[@]}" 2>&1)
+expect "every public function in the ${#installed[@]} installed headers has a kernel-doc comment" \
+	"$out" test -z "$out"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 out=$(pkg-config --cflags --libs kprim-release; pkg-config --cflags --libs kprim-debug)
 expect "the installed .pc files point into the prefix" "$out" \

@@ -57,7 +57,14 @@ typedef unsigned int gfp_t;
  */
 #define GFP_SLAB_BUG_MASK	(__GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK)
 
-/* include/linux/gfp.h: "allows blocking" means direct reclaim is allowed. */
+/**
+ * gfpflags_allow_blocking - may an allocation with these flags sleep
+ * @flags: the allocation's flags
+ *
+ * include/linux/gfp.h: "allows blocking" means direct reclaim is allowed.
+ *
+ * Return: true if @flags has __GFP_DIRECT_RECLAIM.
+ */
 static inline bool gfpflags_allow_blocking(gfp_t flags)
 {
 	return !!(flags & __GFP_DIRECT_RECLAIM);

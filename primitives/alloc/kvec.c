@@ -61,7 +61,7 @@ int kvec_extend_from_slice(struct kvec *v, const void *elems, size_t n, gfp_t gf
 	return 0;
 }
 
-int kvec_push_slow(struct kvec *v, const void *elem, gfp_t gfp)
+int kvec_push_slowpath(struct kvec *v, const void *elem, gfp_t gfp)
 {
 	return kvec_extend_from_slice(v, elem, 1, gfp);
 }

@@ -25,28 +25,83 @@ struct kvec {
 	enum kvec_alloc alloc;
 };
 
+/**
+ * KVEC_INIT - a static initializer for an empty vector
+ * @type: the element type
+ * @allocator: KVEC_KMALLOC (KVec), KVEC_VMALLOC (VVec) or KVEC_KVMALLOC (KVVec)
+ */
 #define KVEC_INIT(type, allocator) \
 	{ .data = NULL, .len = 0, .cap = 0, .elem_size = sizeof(type), .alloc = (allocator) }
 
+/**
+ * kvec_init - initialize an empty vector
+ * @v: the vector
+ * @elem_size: the size of one element; 0 is allowed (nothing is stored)
+ * @alloc: which allocator backs it
+ *
+ * An empty vector owns no memory.
+ */
 void kvec_init(struct kvec *v, size_t elem_size, enum kvec_alloc alloc);
-/* Room for additional more elements; 0 or -ENOMEM (v unchanged). */
+/**
+ * kvec_reserve - make room for more elements
+ * @v: the vector
+ * @additional: how many more elements must fit without a growth
+ * @gfp: how to allocate
+ *
+ * Grows the capacity to max(2 * cap, len + @additional), as RawVec does.
+ *
+ * Context: as the backing allocator with @gfp.
+ *
+ * Return: 0, or -ENOMEM (also on size overflow) with @v unchanged.
+ */
 int kvec_reserve(struct kvec *v, size_t additional, gfp_t gfp);
-int kvec_push_slow(struct kvec *v, const void *elem, gfp_t gfp);
-/* Append n elements; 0 or -ENOMEM (v unchanged). */
+int kvec_push_slowpath(struct kvec *v, const void *elem, gfp_t gfp);
+/**
+ * kvec_extend_from_slice - append several elements
+ * @v: the vector
+ * @elems: @n elements of the vector's element size
+ * @n: how many
+ * @gfp: how to allocate, if it must grow
+ *
+ * Return: 0, or -ENOMEM with @v unchanged.
+ */
 int kvec_extend_from_slice(struct kvec *v, const void *elems, size_t n, gfp_t gfp);
-/* Drop elements past len (no effect if len >= v->len); the capacity stays. */
+/**
+ * kvec_truncate - drop the elements past a length
+ * @v: the vector
+ * @len: the new length; no effect if it is not below the current one
+ *
+ * The capacity stays.
+ */
 void kvec_truncate(struct kvec *v, size_t len);
-/* Free the storage; v is empty and reusable afterwards. */
+/**
+ * kvec_free - free a vector's storage
+ * @v: the vector; empty and reusable afterwards
+ */
 void kvec_free(struct kvec *v);
 
+/**
+ * kvec_at - the address of an element
+ * @v: the vector
+ * @i: the index, below the length (not checked)
+ *
+ * Return: the element's address, valid until the vector grows or is freed.
+ */
 static inline void *kvec_at(const struct kvec *v, size_t i)
 {
 	return (char *)v->data + i * v->elem_size;
 }
 
-/*
- * Append one element (elem_size bytes at elem, a valid pointer even when
- * elem_size is 0); 0 or -ENOMEM (v unchanged).
+/**
+ * kvec_push - append one element
+ * @v: the vector
+ * @elem: the element, elem_size bytes (a valid pointer even when it is 0)
+ * @gfp: how to allocate, if it must grow
+ *
+ * Context: as the backing allocator with @gfp when it grows; a push into
+ * spare capacity never allocates.
+ *
+ * Return: 0, or -ENOMEM with @v unchanged.
  */
 static inline int kvec_push(struct kvec *v, const void *elem, gfp_t gfp)
 {
@@ -55,7 +110,7 @@ static inline int kvec_push(struct kvec *v, const void *elem, gfp_t gfp)
 		v->len++;
 		return 0;
 	}
-	return kvec_push_slow(v, elem, gfp);	/* growth, or zero-sized elements */
+	return kvec_push_slowpath(v, elem, gfp);	/* growth, or zero-sized elements */
 }
 
 #endif /* KPRIM_ALLOC_KVEC_H */

@@ -94,7 +94,16 @@ struct kp_arena {
 };
 extern struct kp_arena kp_arena;
 
-/* The page map entry for the page holding addr; NULL if addr is not in the arena. */
+/**
+ * kp_page_lookup - the page map entry of the page holding an address
+ * @addr: any address
+ *
+ * Memory ordering: an acquire load of the arena's extent, so the entry
+ * read is at least as new as the page's hand-out.
+ *
+ * Return: the entry, or NULL if @addr is not in the part of the arena
+ * handed out so far.
+ */
 static __always_inline struct kp_page *kp_page_lookup(const void *addr)
 {
 	uintptr_t pages = kp_atomic_load(&kp_arena.pages, KP_ACQUIRE);
@@ -109,13 +118,17 @@ static __always_inline struct kp_page *kp_page_lookup(const void *addr)
 	return pg;
 }
 
-/*
- * The fast paths' lookup: the entry for addr's page if addr lies in the
- * largest arena's span, else NULL. Past the pages handed out the entry
- * reads as zero (KP_PAGE_NONE, no slab tag, a zero object-start limit),
- * which the caller's tests turn away; it needs no ordering against the
- * allocator, as an object's entry was written before the object was
- * handed out.
+/**
+ * kp_page_entry - the fast paths' page map lookup
+ * @addr: any address
+ *
+ * Past the pages handed out the entry reads as zero (KP_PAGE_NONE, no
+ * slab tag, a zero object-start limit), which the caller's tests turn
+ * away; it needs no ordering against the allocator, as an object's entry
+ * was written before the object was handed out.
+ *
+ * Return: the entry for @addr's page if @addr lies in the largest arena's
+ * span, else NULL.
  */
 static __always_inline struct kp_page *kp_page_entry(const void *addr)
 {
@@ -130,43 +143,69 @@ static __always_inline struct kp_page *kp_page_entry(const void *addr)
 	return pg;
 }
 
-/*
- * Call fn for every page whose entry has this type, in address order; a
- * diagnostic walk over the whole map (kmemleak), not for hot paths.
+/**
+ * kp_page_map_walk - call a function for every page of one type
+ * @type: the entries to visit
+ * @fn: called with each page's address, entry and @arg, in address order
+ * @arg: passed to @fn
+ *
+ * A diagnostic walk over the whole map (kmemleak), not for hot paths.
  */
 void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_page *pg,
 							 void *arg), void *arg);
-/*
- * Set the entries of the pages [addr, addr + len) (page-aligned) to entry,
- * all but order and node, which stay the page allocator's. 0, or -EINVAL
- * if the pages are not all in the part of the arena handed out.
+/**
+ * kp_page_map_set - set the map entries of a range of pages
+ * @addr: the first page, page-aligned
+ * @len: the range's length, a multiple of PAGE_SIZE
+ * @entry: the entry to copy to each page, all but order and node, which
+ *         stay the page allocator's
+ *
+ * Return: 0, or -EINVAL if the pages are not all in the part of the arena
+ * handed out.
  */
 int kp_page_map_set(const void *addr, size_t len, const struct kp_page *entry);
 
-/*
- * An unmapped range of 2^order arena pages (PROT_NONE, nothing charged),
- * aligned to its size up to order MAX_PAGE_ORDER, or NULL if the arena is
- * full: vmalloc maps what it needs of it; its head entry is left as it
- * was. kp_range_free() unmaps a range and gives it back, its head entry
- * KP_PAGE_FREE until it is reused.
+/**
+ * kp_range_alloc - reserve an unmapped range of arena pages
+ * @order: the range is 2^@order pages, aligned to its size up to order
+ *         MAX_PAGE_ORDER
+ *
+ * The range is PROT_NONE and charged nothing: vmalloc maps what it needs
+ * of it. Its head entry is left as it was. kp_range_free() unmaps a range
+ * and gives it back, its head entry KP_PAGE_FREE until it is reused.
+ *
+ * Return: the range, or NULL if the arena is full.
  */
 void *kp_range_alloc(unsigned int order);
 void kp_range_free(void *addr, unsigned int order);
 
-/*
- * 2^order pages, aligned to their size, on node (NUMA_NO_NODE: anywhere;
- * with __GFP_THISNODE nowhere else), under the memory limit by gfp's rules.
- * The map entries are left KP_PAGE_NONE for the caller to set. NULL on
- * failure, counted by cause.
+/**
+ * kp_pages_alloc - allocate a block of pages
+ * @order: the block is 2^@order pages, aligned to its size
+ * @node: the node to take them from; NUMA_NO_NODE for anywhere (with
+ *        __GFP_THISNODE in @gfp, nowhere else)
+ * @gfp: how to allocate, under the memory limit's rules for these flags
+ *
+ * The block's map entries are left KP_PAGE_NONE for the caller to set.
+ * kp_pages_free() gives a block back.
+ *
+ * Context: may sleep (reclaim through the shrinkers) if @gfp allows it.
+ *
+ * Return: the block, or NULL on failure, counted by cause
+ * (kp_alloc_fail_count()).
  */
 void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp);
 void kp_pages_free(void *addr, unsigned int order);
-/*
- * Zero [addr, addr + len) of memory kprim mapped (a reused block asked
- * for with __GFP_ZERO, kfree_sensitive(), a shrinking vrealloc()): from
- * 2^PAGES_ZERO_DROP_ORDER pages up, the whole pages in it are dropped
- * instead, to fault back in zeroed where they are touched, as big zeroed
- * blocks are often touched only in part, and freed ones not at all.
+/**
+ * kp_zero_range - zero memory kprim mapped, dropping whole pages of big spans
+ * @addr: the start
+ * @len: how many bytes
+ *
+ * For a reused block asked for with __GFP_ZERO, kfree_sensitive(), a
+ * shrinking vrealloc(): from 2^PAGES_ZERO_DROP_ORDER pages up, the whole
+ * pages in the span are dropped instead of cleared, to fault back in
+ * zeroed where they are touched, as big zeroed blocks are often touched
+ * only in part, and freed ones not at all. kp_pages_zero() zeroes a block.
  */
 #define PAGES_ZERO_DROP_ORDER	6	/* 256 KiB */
 void kp_zero_range(void *addr, size_t len);
@@ -176,20 +215,34 @@ static inline void kp_pages_zero(void *addr, unsigned int order)
 	kp_zero_range(addr, PAGE_SIZE << order);
 }
 
-/*
- * Move the pages of [from, from + len) under to, replacing what was mapped
- * there: a growing realloc's contents change address without a copy (as
- * glibc's realloc grows its big chunks). The old range stays mapped,
- * empty (MREMAP_DONTUNMAP, Linux 5.7), so no hole opens in the arena for
- * another mapping to land in. Page-aligned; both ranges node-less, as a
- * bound range's policy would move along. False if the kernel refuses, and
- * the caller copies; worth it from PAGES_MOVE_BYTES up, into fresh memory
- * (vrealloc()): a large kmalloc block's pages stay put, as the blocks
- * freed are kept for reuse and would come back emptied, to fault in again.
+/**
+ * kp_pages_move - move pages to another address instead of copying them
+ * @to: the destination, page-aligned, node-less (a bound range's policy
+ *      would move along)
+ * @from: the source, page-aligned, node-less
+ * @len: how many bytes, a multiple of PAGE_SIZE
+ *
+ * The pages of [@from, @from + @len) replace what was mapped at @to: a
+ * growing realloc's contents change address without a copy (as glibc's
+ * realloc grows its big chunks). The old range stays mapped, empty
+ * (MREMAP_DONTUNMAP, Linux 5.7), so no hole opens in the arena for another
+ * mapping to land in. Worth it from PAGES_MOVE_BYTES up, into fresh
+ * memory (vrealloc()): a large kmalloc block's pages stay put, as freed
+ * blocks are kept for reuse and would come back emptied.
+ *
+ * Return: true if moved; false if the kernel refused, and the caller copies.
  */
 #define PAGES_MOVE_BYTES	(64UL << 10)
 bool kp_pages_move(void *to, void *from, size_t len);
-/* Account bytes mapped by other means (vmalloc) against the limit: 0 or -ENOMEM. */
+/**
+ * kp_pages_charge - account memory mapped by other means against the limit
+ * @bytes: how many bytes (vmalloc's mapped pages)
+ * @gfp: the allocation's flags, which decide its reserve
+ *
+ * kp_pages_uncharge() gives them back.
+ *
+ * Return: 0, or -ENOMEM if the limit refuses them.
+ */
 int kp_pages_charge(size_t bytes, gfp_t gfp);
 void kp_pages_uncharge(size_t bytes);
 
@@ -199,21 +252,57 @@ void kp_pages_uncharge(size_t bytes);
  * from the memory they describe. NULL only if the system is out of memory.
  */
 #define KP_META_SIZE	128
+/**
+ * kp_meta_alloc - a zeroed record for an allocator's own bookkeeping
+ *
+ * KP_META_SIZE bytes (slab descriptors, large blocks, vmalloc areas),
+ * kept apart from the memory they describe; kp_meta_free() frees one.
+ *
+ * Return: the record; NULL only if the system is out of memory.
+ */
 void *kp_meta_alloc(void);
 void kp_meta_free(void *p);
 
-/* Bind [addr, addr+len) to node; strict makes it the only node allowed. 0 or -errno. */
+/**
+ * kp_mbind - bind a range of memory to a NUMA node
+ * @addr: the start, page-aligned
+ * @len: how many bytes
+ * @node: the node
+ * @strict: make it the only node allowed (MPOL_BIND) instead of preferred
+ *
+ * Return: 0, or a negative errno from mbind(2).
+ */
 int kp_mbind(void *addr, size_t len, int node, bool strict);
-/* The node the page at addr sits on (touching it first), or -errno. */
+/**
+ * kp_page_node - the NUMA node a page sits on
+ * @addr: an address in the page, which is touched first
+ *
+ * Return: the node, or a negative errno from get_mempolicy(2).
+ */
 int kp_page_node(const void *addr);
-/* How many NUMA nodes this machine has online (at least 1). */
+/**
+ * kp_nr_nodes - how many NUMA nodes this machine has online
+ *
+ * Return: the number of nodes, at least 1.
+ */
 int kp_nr_nodes(void);
 
 /* ---- memory pressure ---------------------------------------------------- */
 
-/* Limit on bytes in pages (0 = none), the level the GFP reserves are measured against. */
+/**
+ * kp_mem_set_limit - set the memory limit the GFP reserves are measured against
+ * @bytes: the limit on bytes in pages; 0 for none
+ *
+ * Beyond it, allocations that may reclaim run the registered shrinkers and
+ * retry, __GFP_HIGH (GFP_ATOMIC) may dip into a reserve above the limit,
+ * GFP_NOWAIT may not, and __GFP_NOFAIL always succeeds.
+ */
 void kp_mem_set_limit(size_t bytes);
-/* Bytes in pages now. */
+/**
+ * kp_mem_used - how much memory is in pages now
+ *
+ * Return: the bytes in pages kprim has handed out and not taken back.
+ */
 size_t kp_mem_used(void);
 
 /* A shrinker: asked to free nr_to_scan objects' worth, returns how many it freed. */
@@ -221,6 +310,14 @@ struct kp_shrinker {
 	unsigned long (*scan)(struct kp_shrinker *s, unsigned long nr_to_scan);
 	struct kp_shrinker *next;
 };
+/**
+ * kp_shrinker_register - let the page allocator ask a cache to give memory back
+ * @s: the shrinker; its scan() is asked to free nr_to_scan objects' worth
+ *     and returns how many it freed
+ *
+ * Under the memory limit, allocations that may reclaim call every
+ * registered shrinker before they fail. kp_shrinker_unregister() removes one.
+ */
 void kp_shrinker_register(struct kp_shrinker *s);
 void kp_shrinker_unregister(struct kp_shrinker *s);
 
@@ -232,7 +329,15 @@ enum kp_alloc_fail_cause {
 	KP_FAIL_NOMEM,		/* the system itself refused (mmap) */
 	KP_FAIL_NR
 };
-/* Failed allocations by cause since start or the last reset. */
+/**
+ * kp_alloc_fail_count - failed allocations of one cause
+ * @cause: why they failed
+ *
+ * kp_alloc_fail_reset() zeroes every count; kp_alloc_fail_note() counts
+ * one, for the allocators.
+ *
+ * Return: the failures of @cause since start or the last reset.
+ */
 unsigned long kp_alloc_fail_count(enum kp_alloc_fail_cause cause);
 void kp_alloc_fail_reset(void);
 /* Count one failure (used by every allocator). */

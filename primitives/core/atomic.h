@@ -29,26 +29,83 @@
 	((mo) == KP_ACQ_REL ? KP_ACQUIRE :				\
 	 (mo) == KP_RELEASE ? KP_RELAXED : (mo))
 
+/**
+ * kp_atomic_load - atomically load a value
+ * @p: pointer to a naturally aligned scalar
+ * @mo: KP_RELAXED, KP_ACQUIRE or KP_SEQ_CST
+ *
+ * Every kp_atomic_* first passes kp_sched_point(): nothing in release
+ * builds, a point where the model scheduler may switch tasks in model
+ * builds.
+ *
+ * Return: the value loaded.
+ */
 #define kp_atomic_load(p, mo)						\
 	({ kp_sched_point(); __atomic_load_n((p), (mo)); })
 
+/**
+ * kp_atomic_store - atomically store a value
+ * @p: pointer to a naturally aligned scalar
+ * @v: the value
+ * @mo: KP_RELAXED, KP_RELEASE or KP_SEQ_CST
+ */
 #define kp_atomic_store(p, v, mo)					\
 	do { kp_sched_point(); __atomic_store_n((p), (v), (mo)); } while (0)
 
+/**
+ * kp_atomic_xchg - atomically exchange a value
+ * @p: pointer to a naturally aligned scalar
+ * @v: the new value
+ * @mo: any memory order
+ *
+ * Return: the value replaced.
+ */
 #define kp_atomic_xchg(p, v, mo)					\
 	({ kp_sched_point(); __atomic_exchange_n((p), (v), (mo)); })
 
+/**
+ * kp_atomic_try_cmpxchg - compare and exchange, reporting success
+ * @p: pointer to a naturally aligned scalar
+ * @oldp: the value expected; on failure, set to the value found
+ * @new: the value to store if *@p equals *@oldp
+ * @mo: the order on success; a failure uses the strongest order C11
+ *      allows below it (acquire for acq_rel, relaxed for release)
+ *
+ * The kernel's atomic_try_cmpxchg(): loops read naturally, as the value
+ * found is already in *@oldp for the next try.
+ *
+ * Return: true if the exchange happened.
+ */
 #define kp_atomic_try_cmpxchg(p, oldp, new, mo)				\
 	({ kp_sched_point();						\
 	   __atomic_compare_exchange_n((p), (oldp), (new), false, (mo),	\
 				       kp__cmpxchg_fail_order(mo)); })
 
-/* Kernel cmpxchg(): returns the value found; it equals old on success. */
+/**
+ * kp_atomic_cmpxchg - compare and exchange, returning the value found
+ * @p: pointer to a naturally aligned scalar
+ * @old: the value expected
+ * @new: the value to store if *@p equals @old
+ * @mo: as kp_atomic_try_cmpxchg()
+ *
+ * Return: the value found; it equals @old on success (the kernel's cmpxchg()).
+ */
 #define kp_atomic_cmpxchg(p, old, new, mo)				\
 	({ __typeof__(*(p)) kp__old = (old);				\
 	   kp_atomic_try_cmpxchg((p), &kp__old, (new), (mo));		\
 	   kp__old; })
 
+/**
+ * kp_atomic_fetch_add - atomically add, returning the old value
+ * @p: pointer to a naturally aligned integer
+ * @v: the value to add
+ * @mo: any memory order
+ *
+ * kp_atomic_fetch_sub(), kp_atomic_fetch_or() and kp_atomic_fetch_and()
+ * subtract, or and and the same way.
+ *
+ * Return: the value before the operation.
+ */
 #define kp_atomic_fetch_add(p, v, mo)					\
 	({ kp_sched_point(); __atomic_fetch_add((p), (v), (mo)); })
 
@@ -61,17 +118,22 @@
 #define kp_atomic_fetch_and(p, v, mo)					\
 	({ kp_sched_point(); __atomic_fetch_and((p), (v), (mo)); })
 
+/**
+ * kp_atomic_fence - a memory fence
+ * @mo: KP_ACQUIRE, KP_RELEASE, KP_ACQ_REL or KP_SEQ_CST
+ */
 #define kp_atomic_fence(mo)						\
 	do { kp_sched_point(); __atomic_thread_fence(mo); } while (0)
 
-/*
- * smp_acquire_after_rmw(p): after an RMW on *p whose result the caller
- * branches on, order everything later after it: the kernel's
- * smp_acquire__after_ctrl_dep() (include/asm-generic/barrier.h), an acquire
- * fence. ThreadSanitizer does not model standalone fences, so under TSan it
- * is an acquire load of *p instead: that load reads the RMW's value, which
- * extends the release sequence of every earlier release on *p, so it
- * synchronizes with the same writers and TSan can see it.
+/**
+ * smp_acquire_after_rmw - order what follows after an RMW the caller branched on
+ * @p: the word the RMW was on
+ *
+ * The kernel's smp_acquire__after_ctrl_dep() (include/asm-generic/barrier.h),
+ * an acquire fence. ThreadSanitizer does not model standalone fences, so
+ * under TSan it is an acquire load of *@p instead: that load reads the
+ * RMW's value, which extends the release sequence of every earlier release
+ * on *@p, so it synchronizes with the same writers and TSan can see it.
  */
 #ifdef KP_TSAN
 #define smp_acquire_after_rmw(p)	((void)kp_atomic_load((p), KP_ACQUIRE))
@@ -79,7 +141,12 @@
 #define smp_acquire_after_rmw(p)	kp_atomic_fence(KP_ACQUIRE)
 #endif
 
-/* Spin-wait hint; in a model build, also a point where others may run. */
+/**
+ * cpu_relax - a spin-wait hint
+ *
+ * PAUSE on x86, YIELD on arm64; in a model build also a point where other
+ * tasks may run, so a spinner cannot starve the task it waits for.
+ */
 static inline void cpu_relax(void)
 {
 	kp_sched_point();

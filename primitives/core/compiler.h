@@ -18,6 +18,12 @@
 
 #include "core/config.h"
 
+/**
+ * likely - tell the compiler a condition is almost always true
+ * @x: the condition; unlikely() says it is almost always false
+ *
+ * Fast paths use them to keep the slow path's code out of the way.
+ */
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define __must_check		__attribute__((warn_unused_result))
@@ -33,6 +39,11 @@
  * quarter longer at one placement than at another.
  */
 #define __fastpath_entry	__attribute__((aligned(64)))
+/**
+ * barrier - a compiler barrier: no memory access moves across it
+ *
+ * Orders nothing between CPUs; kp_atomic_fence() does that.
+ */
 #define barrier()		__asm__ __volatile__("" ::: "memory")
 
 /* Leave a function out of fuzzing coverage (a byte scanner's branches say nothing). */
@@ -59,6 +70,12 @@
 #define KP_LOCK_IP		NULL
 #endif
 
+/**
+ * container_of - the structure a member is embedded in
+ * @ptr: pointer to the member
+ * @type: the type of the containing structure
+ * @member: the member's name in @type
+ */
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 

@@ -13,12 +13,27 @@
 
 #include "core/config.h"
 
-/*
- * Sleep while *addr == expected. Returns 0 when woken (possibly spuriously),
- * -EAGAIN if *addr != expected on entry, -EINTR on a signal.
+/**
+ * kp_futex_wait - sleep while a word holds a value
+ * @addr: the word
+ * @expected: sleep only if *@addr still equals it
+ *
+ * futex(2) FUTEX_WAIT_PRIVATE; under a model scheduler the task blocks in
+ * the model instead.
+ *
+ * Context: sleeps.
+ *
+ * Return: 0 when woken (possibly spuriously), -EAGAIN if *@addr !=
+ * @expected on entry, -EINTR on a signal.
  */
 int kp_futex_wait(uint32_t *addr, uint32_t expected);
-/* Wake up to nr_wake waiters on addr; returns how many were woken. */
+/**
+ * kp_futex_wake - wake tasks sleeping on a word
+ * @addr: the word
+ * @nr_wake: how many to wake at most
+ *
+ * Return: how many were woken.
+ */
 int kp_futex_wake(uint32_t *addr, int nr_wake);
 
 #endif /* KPRIM_CORE_FUTEX_H */

@@ -36,32 +36,85 @@ struct kp_report {
 
 typedef void (*kp_report_fn)(const struct kp_report *r);
 
-/* Install a handler (NULL restores the default); returns the previous one. */
+/**
+ * kp_report_set_handler - choose what happens to every report
+ * @fn: the new handler; NULL restores kp_report_default_handler()
+ *
+ * The default prints the report and aborts, as a kernel oops stops a
+ * fuzzer. kp_report_print() prints and returns, as a kernel that only
+ * warns; a test's handler records and returns. Whenever a handler
+ * returns, the primitive refuses the faulty operation and carries on.
+ *
+ * Return: the handler installed before.
+ */
 kp_report_fn kp_report_set_handler(kp_report_fn fn);
-/* How many reports of this kind since start or the last reset. */
+/**
+ * kp_report_count - how many reports of a kind were raised
+ * @kind: the kind
+ *
+ * Counted whatever the handler does. kp_report_reset() zeroes every count.
+ *
+ * Return: the count since start or the last reset; 0 for a kind out of range.
+ */
 unsigned long kp_report_count(enum kp_report_kind kind);
 /* Zero every count. */
 void kp_report_reset(void);
 
-/* The kind's name without the prefix ("DOUBLE_FREE"), or NULL if out of range. */
+/**
+ * kp_report_kind_name - a report kind's name
+ * @kind: the kind
+ *
+ * Return: the name without its prefix ("DOUBLE_FREE"), or NULL if @kind
+ * is out of range.
+ */
 const char *kp_report_kind_name(enum kp_report_kind kind);
-/* The default handler: print like the kernel, then abort(). */
+/**
+ * kp_report_default_handler - print the report like the kernel, then abort()
+ * @r: the report
+ */
 void kp_report_default_handler(const struct kp_report *r);
-/* Print like the kernel and return: as a handler, a kernel that only warns. */
+/**
+ * kp_report_print - print the report like the kernel, and return
+ * @r: the report
+ *
+ * The kernel's WARN shape on stderr: "cut here", the headline, the kind,
+ * the address and function to blame, the task, "end trace". As a handler
+ * (kp_report_set_handler(kp_report_print)): a kernel that only warns.
+ */
 void kp_report_print(const struct kp_report *r);
 
-/*
- * The name of the function holding addr ("?" if unknown), as the kernel's
- * %pS prints it. Looked up with dladdr() once per address and remembered
- * in a small table: reports in a loop (fuzzers) do not pay for the search
- * each time. The name lives as long as the object defining it.
+/**
+ * kp_symbol - the name of the function holding an address
+ * @addr: a code address
+ *
+ * As the kernel's %pS prints it. Looked up with dladdr() once per address
+ * and remembered in a small table, so reports in a loop (fuzzers) do not
+ * pay for the search each time. Link with -rdynamic (the pkg-config files
+ * do) for the program's own functions to have names.
+ *
+ * Return: the name, valid as long as the object defining it, or "?".
  */
 const char *kp_symbol(const void *addr);
 
-/* Raise a report whose message is already formatted (on the caller's stack). */
+/**
+ * kp_report_msg - raise a report whose message is already formatted
+ * @kind: the kind
+ * @caller: the address to blame
+ * @msg: the message, on the caller's stack
+ *
+ * Counts it, then calls the handler; returns when the handler does.
+ */
 __cold void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg);
 
-/* Raise a report; msg is printf-formatted. Returns when the handler does. */
+/**
+ * kp_report - raise a report
+ * @kind: the kind
+ * @caller: the address to blame
+ * @fmt: printf format of the message (the kernel's headline first)
+ *
+ * Formatted into a buffer on the stack: lock code reports too, and must
+ * never allocate. Returns when the handler does.
+ */
 __cold void kp_report(enum kp_report_kind kind, void *caller, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

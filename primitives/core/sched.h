@@ -29,18 +29,32 @@ struct kp_sched_ops {
 	struct kp_task *(*current)(void);
 };
 
-/*
- * Give the CPU away (a spinner whose lock holder may be preempted): to
- * another thread, or under a model scheduler to another model task.
+/**
+ * kp_yield - give the CPU away
+ *
+ * For a spinner whose lock holder may be preempted: sched_yield() to
+ * another thread, or under a model scheduler a switch to another model task.
  */
 void kp_yield(void);
 
+/**
+ * kp_sched_point - a point where a model scheduler may switch tasks
+ *
+ * Every kp_atomic_* and cpu_relax() passes one. Empty in release builds;
+ * in a model build, a call into the registered scheduler, if any.
+ */
 #ifdef KP_MODEL
 extern const struct kp_sched_ops *kp_sched_ops;
 
-/*
- * Install a scheduler (NULL removes it). Returns the previous one. Not
+/**
+ * kp_sched_register - install a model scheduler
+ * @ops: the scheduler's hooks, or NULL to remove it
+ *
+ * From then on every atomic yields to @ops->sched_point, futexes block and
+ * wake through it, and kp_current() returns its running task. Not
  * thread-safe by design: a model run owns the process.
+ *
+ * Return: the scheduler installed before.
  */
 const struct kp_sched_ops *kp_sched_register(const struct kp_sched_ops *ops);
 

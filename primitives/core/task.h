@@ -67,19 +67,40 @@ struct kp_task {
  * at most (kp_task_id() returns 0 beyond).
  */
 #define KP_MAX_TASKS	((1u << 14) - 1)
+/**
+ * kp_task_id - a small number naming a live task
+ * @t: the task
+ *
+ * Given on first use and taken back when the thread ends, so a 14-bit
+ * field of a lock word can name a task (the kernel encodes CPU numbers
+ * there). kp_task_from_id() maps an id back to its task, or NULL.
+ *
+ * Return: the id, 1..KP_MAX_TASKS; 0 when that many tasks are live.
+ */
 unsigned int kp_task_id(struct kp_task *t);
 struct kp_task *kp_task_from_id(unsigned int id);
 
-/*
- * Run fn(task) when each OS thread that called kp_task_hook_exit() ends
- * (lockdep's held-at-exit check, the allocator's flush), in registration
- * order. Registering the same fn again is a no-op; four hooks at most.
+/**
+ * kp_task_exit_hook_register - run a function when each thread's task ends
+ * @fn: called with the ending task (lockdep's held-at-exit check, the
+ *      allocator's flush), in registration order
+ *
+ * It runs for each OS thread that called kp_task_hook_exit(). Registering
+ * the same @fn again is a no-op; four hooks at most.
  */
 void kp_task_exit_hook_register(void (*fn)(struct kp_task *t));
 void kp_task_hook_exit(struct kp_task *t);
 
 extern __thread struct kp_task kp_thread_task __attribute__((tls_model("local-exec")));
 
+/**
+ * kp_current - the running task's context
+ *
+ * This thread's instance; in a model build with a scheduler registered,
+ * the running model task, so many model tasks can share one OS thread.
+ *
+ * Return: the task, never NULL.
+ */
 static __always_inline struct kp_task *kp_current(void)
 {
 #ifdef KP_MODEL
@@ -89,11 +110,29 @@ static __always_inline struct kp_task *kp_current(void)
 	return &kp_thread_task;
 }
 
-/* The task's pid (its thread id in release builds). */
+/**
+ * kp_task_pid - a task's pid
+ * @t: the task
+ *
+ * Return: the OS thread id (gettid()), remembered on first use.
+ */
 int kp_task_pid(struct kp_task *t);
-/* The task's name: the thread's name, as the kernel's comm. */
+/**
+ * kp_task_comm - a task's name, as the kernel's comm
+ * @t: the task
+ *
+ * Return: the thread's name (PR_GET_NAME), or "task-<pid>".
+ */
 const char *kp_task_comm(struct kp_task *t);
 
+/**
+ * preempt_disable - enter atomic context
+ *
+ * Counts nesting, as the kernel's preempt count: until the matching
+ * preempt_enable() the task must not sleep, and might_sleep() reports if
+ * it tries. Nothing is really disabled: threads are still preempted by
+ * the OS. preempt_count() reads the count.
+ */
 static __always_inline void preempt_disable(void)
 {
 	kp_current()->preempt_count++;
@@ -111,12 +150,28 @@ static __always_inline int preempt_count(void)
 	return kp_current()->preempt_count;
 }
 
-/* include/linux/preempt.h with CONFIG_PREEMPT_COUNT. */
+/**
+ * in_atomic - is the task in atomic context
+ *
+ * include/linux/preempt.h with CONFIG_PREEMPT_COUNT: the preempt count
+ * alone decides.
+ *
+ * Return: true while preemption is disabled (a spinlock is held).
+ */
 static __always_inline bool in_atomic(void)
 {
 	return preempt_count() != 0;
 }
 
+/**
+ * irqs_disabled - are the task's (simulated) interrupts off
+ *
+ * local_irq_save() / local_irq_restore(), local_irq_disable() /
+ * local_irq_enable() and the spinlocks' _irqsave forms set it; sleeping
+ * with it set is reported as in the kernel.
+ *
+ * Return: true while they are off.
+ */
 static __always_inline bool irqs_disabled(void)
 {
 	return kp_current()->irqs_disabled;
@@ -143,14 +198,26 @@ static __always_inline void kp_local_irq_restore(unsigned long flags)
 #define local_irq_disable()		(void)kp_local_irq_save()
 #define local_irq_enable()		kp_local_irq_restore(0)
 
-/*
- * might_sleep(): annotate code that may block. With KP_DEBUG (the debug,
- * sanitizer, model and fuzz variants, like CONFIG_DEBUG_ATOMIC_SLEEP) a call
- * from atomic context is reported as KP_REPORT_SLEEP_IN_ATOMIC; in release
- * builds it is only a scheduling point, as in a production kernel.
+/**
+ * __might_sleep - report a sleep from atomic context
+ * @file: the might_sleep() call's file
+ * @line: its line
+ * @caller: the address to blame
+ *
+ * Reports KP_REPORT_SLEEP_IN_ATOMIC ("BUG: sleeping function called from
+ * invalid context") if preemption or irqs are off. Use might_sleep().
  */
 void __might_sleep(const char *file, int line, void *caller);
 
+/**
+ * might_sleep - annotate code that may block
+ *
+ * With KP_DEBUG (the debug, sanitizer, model and fuzz variants, like
+ * CONFIG_DEBUG_ATOMIC_SLEEP) a call from atomic context is reported as
+ * KP_REPORT_SLEEP_IN_ATOMIC; in release builds it is only a scheduling
+ * point, as in a production kernel. might_sleep_if() checks only when
+ * its condition holds (kmalloc: when the flags allow blocking).
+ */
 #ifdef KP_DEBUG
 #define might_sleep()	__might_sleep(__FILE__, __LINE__, KP_CALLER)
 #else

@@ -26,36 +26,89 @@ struct arc {
 	_Alignas(max_align_t) unsigned char payload[];
 };
 
-/*
- * A new arc holding one reference, its payload a copy of size bytes at
- * value (zeroed if value is NULL). drop may be NULL. NULL on failure.
+/**
+ * arc_new - a new arc holding one reference
+ * @value: the payload's initial bytes; NULL zeroes it
+ * @size: the payload's size
+ * @drop: run on the payload when the last reference goes; may be NULL
+ * @gfp: how to allocate (Arc::new(x, flags))
+ *
+ * Context: as kmalloc() with @gfp.
+ *
+ * Return: the arc, or NULL on failure.
  */
 struct arc *arc_new(const void *value, size_t size, arc_drop_fn drop, gfp_t gfp);
-/* A new arc whose payload init() builds in place; ERR_PTR(-errno) on failure. */
+/**
+ * arc_pin_init - a new arc whose payload is initialized in place
+ * @size: the payload's size
+ * @init: builds the payload at its final address: 0 or a negative errno,
+ *        and on error it leaves nothing to drop
+ * @arg: passed to @init
+ * @drop: run on the payload when the last reference goes; may be NULL
+ * @gfp: how to allocate
+ *
+ * If allocation fails @init never runs; if @init fails the memory is freed
+ * without running @drop (pin-init's contract).
+ *
+ * Return: the arc, ERR_PTR(-ENOMEM) or @init's ERR_PTR(-errno).
+ */
 struct arc *arc_pin_init(size_t size, arc_init_fn init, void *arg, arc_drop_fn drop,
 			 gfp_t gfp);
-/* Put one reference; true if it was the last (drop ran, memory freed). */
+/**
+ * arc_put - drop one reference
+ * @arc: the arc
+ *
+ * The last put runs the drop function once, then frees the memory.
+ * Memory ordering: as refcount_dec_and_test().
+ *
+ * Return: true if it was the last reference.
+ */
 bool arc_put(struct arc *arc);
 
-/* Take one more reference; returns arc. */
+/**
+ * arc_clone - take one more reference
+ * @arc: the arc; the caller holds a reference
+ *
+ * Saturates rather than wraps (refcount_t).
+ *
+ * Return: @arc.
+ */
 static inline struct arc *arc_clone(struct arc *arc)
 {
 	refcount_inc(&arc->refcount);
 	return arc;
 }
 
-/* True when the caller's reference is the only one. */
+/**
+ * arc_is_unique - is the caller's reference the only one
+ * @arc: the arc
+ *
+ * Return: true if the count is 1.
+ */
 static inline bool arc_is_unique(const struct arc *arc)
 {
 	return refcount_read(&arc->refcount) == 1;
 }
 
+/**
+ * arc_payload - the payload of an arc
+ * @arc: the arc
+ *
+ * Return: the payload, aligned for any type.
+ */
 static inline void *arc_payload(struct arc *arc)
 {
 	return arc->payload;
 }
 
-/* The arc whose payload this is (Arc::from_raw); the count is untouched. */
+/**
+ * arc_from_payload - the arc a payload belongs to (Arc::from_raw)
+ * @payload: a payload from arc_payload()
+ *
+ * The count is untouched.
+ *
+ * Return: the arc.
+ */
 static inline struct arc *arc_from_payload(void *payload)
 {
 	return container_of(payload, struct arc, payload);

@@ -27,11 +27,29 @@ struct aref {
 	const struct aref_ops *ops;
 };
 
+/**
+ * aref_from_raw - adopt a reference the caller already holds
+ * @obj: the object, whose count includes the caller's reference
+ * @ops: how to take and drop references to it
+ *
+ * The count is not touched: the aref now owns the caller's reference
+ * (ARef::from_raw).
+ *
+ * Return: the aref.
+ */
 static inline struct aref aref_from_raw(void *obj, const struct aref_ops *ops)
 {
 	return (struct aref){ .obj = obj, .ops = ops };
 }
 
+/**
+ * aref_into_raw - give up the aref, keeping its reference
+ * @ref: the aref; empty afterwards
+ *
+ * The count is not touched: the caller now owns the reference.
+ *
+ * Return: the object.
+ */
 static inline void *aref_into_raw(struct aref *ref)
 {
 	void *obj = ref->obj;
@@ -40,12 +58,29 @@ static inline void *aref_into_raw(struct aref *ref)
 	return obj;
 }
 
+/**
+ * aref_get - take a new reference to an object as an aref
+ * @obj: the object
+ * @ops: how to take and drop references to it
+ *
+ * One inc_ref().
+ *
+ * Return: the aref.
+ */
 static inline struct aref aref_get(void *obj, const struct aref_ops *ops)
 {
 	ops->inc_ref(obj);
 	return aref_from_raw(obj, ops);
 }
 
+/**
+ * aref_clone - another aref to the same object
+ * @ref: the aref; an empty one clones to an empty one
+ *
+ * One inc_ref().
+ *
+ * Return: the new aref.
+ */
 static inline struct aref aref_clone(const struct aref *ref)
 {
 	if (unlikely(!ref->obj))
@@ -53,6 +88,12 @@ static inline struct aref aref_clone(const struct aref *ref)
 	return aref_get(ref->obj, ref->ops);
 }
 
+/**
+ * aref_drop - drop the aref's reference
+ * @ref: the aref; empty afterwards, and dropping an empty one does nothing
+ *
+ * One dec_ref(), which may free the object.
+ */
 static inline void aref_drop(struct aref *ref)
 {
 	void *obj = aref_into_raw(ref);
@@ -61,7 +102,12 @@ static inline void aref_drop(struct aref *ref)
 		ref->ops->dec_ref(obj);
 }
 
-/* Borrow the object; the aref keeps its count. */
+/**
+ * aref_ptr - borrow the object
+ * @ref: the aref, which keeps its reference
+ *
+ * Return: the object, valid while @ref holds it.
+ */
 static inline void *aref_ptr(const struct aref *ref)
 {
 	return ref->obj;

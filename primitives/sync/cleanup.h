@@ -67,11 +67,30 @@
 	class_##_name##_t var __attribute__((cleanup(class_##_name##_destructor), unused)) = \
 		class_##_name##_constructor
 
+/**
+ * guard - hold a lock until the end of the enclosing scope
+ * @_name: the guard class: raw_spinlock, raw_spinlock_irqsave, spinlock,
+ *         spinlock_irqsave, mutex, smutex (and the _try classes, which
+ *         scoped_guard() reads better with)
+ *
+ * Used as guard(mutex)(&lock); every return from the scope unlocks.
+ * As the kernel's cleanup.h asks, never mix goto and guards in one
+ * function: a goto into a guard's scope jumps over its initialization.
+ */
 #define guard(_name)	CLASS(_name, __UNIQUE_ID(guard))
 
 #define __scoped_guard(_name, _scope, _done, ...)				\
 	for (CLASS(_name, _scope)(__VA_ARGS__), *_done = NULL;			\
 	     _scope.lock && !_done; _done = (void *)1)
+/**
+ * scoped_guard - hold a lock for one block
+ * @_name: the guard class, as guard() takes it; with a _try class
+ *         (mutex_try, spinlock_try, ...) or nowait_try, the block runs only
+ *         if the try won
+ *
+ * Used as scoped_guard(spinlock_irqsave, &lock) { ... }; leaving the block
+ * by any way (break included) unlocks.
+ */
 #define scoped_guard(_name, ...)						\
 	__scoped_guard(_name, __UNIQUE_ID(scope), __UNIQUE_ID(done), __VA_ARGS__)
 

@@ -39,32 +39,110 @@ struct lockdep_map {
 
 #define STATIC_LOCKDEP_MAP_INIT(_name, _key)	{ .key = (_key), .name = (_name) }
 
+/**
+ * lockdep_init_map - give a lock its lockdep class and name
+ * @map: the lock's lockdep map (its dep_map)
+ * @name: the name lockdep's reports print
+ * @key: the class; NULL makes the lock a class of its own (static locks)
+ *
+ * The lock init macros call it with a key made at their call site;
+ * lockdep_set_class() and lockdep_set_class_and_name() put an initialized
+ * lock into another class.
+ */
 void lockdep_init_map(struct lockdep_map *map, const char *name,
 		      const struct lock_class_key *key);
-/*
- * Before taking the lock (after, for a successful trylock): check it and
- * push it on the task's held stack. False when taking it could only
- * deadlock (this task holds this very lock): the caller must not take it.
+/**
+ * lock_acquire - check an acquisition and push it on the task's held stack
+ * @map: the lock's lockdep map
+ * @trylock: a trylock that succeeded: pushed, but neither checked nor
+ *           made a dependency target (a trylock cannot wait), as in the kernel
+ * @ip: the lock call's address, for the report
+ *
+ * Records the dependencies "every held class -> this class" and reports
+ * KP_REPORT_CIRCULAR_LOCKING when one closes a cycle, and
+ * KP_REPORT_LOCK_RECURSION when this task already holds the lock. Called
+ * by the lock primitives before they take the lock (after, for a trylock).
+ *
+ * Context: any. An acquisition whose class and dependencies are all known
+ * takes no lock; others take lockdep's graph lock, a bare queued spinlock.
+ *
+ * Return: false when taking the lock could only deadlock (this task holds
+ * this very lock): the caller must not take it. True otherwise, reported
+ * or not.
  */
 bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip);
-/* Before releasing: pop it. False (reported) when the task does not hold it. */
+/**
+ * lock_release - pop a lock from the task's held stack before it is released
+ * @map: the lock's lockdep map
+ * @ip: the unlock call's address, for the report
+ *
+ * Return: true if the task held it; false, reported as
+ * KP_REPORT_LOCK_NOT_OWNER, if it did not: the caller must not release it.
+ */
 bool lock_release(struct lockdep_map *map, void *ip);
-/* Whether the calling task holds the lock. */
+/**
+ * lock_is_held - does the calling task hold the lock
+ * @map: the lock's lockdep map
+ *
+ * Return: true if the lock is on the calling task's held stack.
+ */
 bool lock_is_held(const struct lockdep_map *map);
-/* Report KP_REPORT_LOCK_NOT_OWNER unless the calling task holds map's lock. */
+/**
+ * lockdep_assert_held_map - report unless the calling task holds the lock
+ * @map: the lock's lockdep map
+ * @ip: the address to blame
+ *
+ * lockdep_assert_held(lock) calls it with the lock's map; without lockdep
+ * it compiles to nothing. Reports KP_REPORT_LOCK_NOT_OWNER.
+ */
 void lockdep_assert_held_map(const struct lockdep_map *map, void *ip);
-/* Report KP_REPORT_LOCK_HELD_AT_EXIT if the calling task holds any lock. */
+/**
+ * lockdep_check_no_locks_held - report if the calling task holds any lock
+ *
+ * Runs at every task's exit; call it yourself at a point where no lock
+ * may be held (the end of a request, of a test). Reports
+ * KP_REPORT_LOCK_HELD_AT_EXIT, naming each lock still held.
+ */
 void lockdep_check_no_locks_held(void);
-/* Forget every class and dependency and switch lockdep back on (tests, fuzzers). */
+/**
+ * lockdep_reset - forget every class and dependency and switch lockdep on
+ *
+ * For tests and fuzzers that start each case from a clean graph.
+ *
+ * Context: no task may hold a lock, or be taking one.
+ */
 void lockdep_reset(void);
-/* Whether lockdep still runs (it stops itself when a table overflows). */
+/**
+ * lockdep_enabled - does lockdep still run
+ *
+ * Return: false once a table overflowed and lockdep switched itself off
+ * (it prints one warning then, as the kernel's does), true otherwise.
+ */
 bool lockdep_enabled(void);
-/* Classes registered and dependencies recorded now. */
+/**
+ * lockdep_nr_classes - how many lock classes are registered
+ *
+ * Return: the number of classes; lockdep_nr_dependencies() returns the
+ * number of class -> class dependencies recorded.
+ */
 unsigned int lockdep_nr_classes(void);
 unsigned int lockdep_nr_dependencies(void);
 
+/**
+ * lockdep_assert_held - report unless the calling task holds the lock
+ * @l: any kprim lock (anything with a dep_map)
+ *
+ * Nothing without lockdep; see lockdep_assert_held_map().
+ */
 #define lockdep_assert_held(l)	lockdep_assert_held_map(&(l)->dep_map, KP_CALLER)
-/* Put a lock (anything with a dep_map) in another class than its init site's. */
+/**
+ * lockdep_set_class_and_name - put a lock in another class than its init site's
+ * @l: any kprim lock, initialized and not held
+ * @key: the class
+ * @name: the name its reports print
+ *
+ * lockdep_set_class(l, key) does the same, naming the lock after @key.
+ */
 #define lockdep_set_class_and_name(l, key, name)	lockdep_init_map(&(l)->dep_map, (name), (key))
 #define lockdep_set_class(l, key)	lockdep_init_map(&(l)->dep_map, #key, (key))
 

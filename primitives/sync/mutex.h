@@ -49,6 +49,7 @@ struct mutex {
 #endif
 };
 
+/* The lock calls' lockdep hooks (include/linux/lockdep.h), not for users. */
 #ifdef KP_LOCKDEP
 extern struct lock_class_key mutex_wait_lock_key;
 #define MUTEX_DEP_MAP_INIT(lockname)	.dep_map = STATIC_LOCKDEP_MAP_INIT(#lockname, NULL),
@@ -76,10 +77,24 @@ bool mutex_pinned_check(struct mutex *lock, void *ip);
 	{ .owner = 0, .osq = __ARCH_SPIN_LOCK_UNLOCKED,				\
 	  .wait_lock = MUTEX_WAIT_LOCK_INIT, MUTEX_MAGIC_INIT(lockname)		\
 	  MUTEX_DEP_MAP_INIT(lockname) }
+/**
+ * DEFINE_MUTEX - define and initialize a mutex statically
+ * @mutexname: the variable's name; also its lockdep class and report name
+ */
 #define DEFINE_MUTEX(mutexname)	struct mutex mutexname = __MUTEX_INITIALIZER(mutexname)
 
 void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *key);
-/* One lockdep class per call site. */
+/**
+ * mutex_init - initialize a mutex in place
+ * @mutex: the mutex, at the address it will keep until mutex_destroy()
+ *
+ * Every call site is a lockdep class of its own (a static struct
+ * lock_class_key per expansion), as in the kernel. The mutex must not be
+ * moved or copied afterwards: debug variants report KP_REPORT_PINNED_MOVED
+ * and refuse any use at another address.
+ *
+ * Context: any; the mutex must not be in use.
+ */
 #define mutex_init(mutex)							\
 	do {									\
 		static struct lock_class_key __key;				\
@@ -89,7 +104,16 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 void mutex_lock_slowpath(struct mutex *lock);
 void mutex_unlock_slowpath(struct mutex *lock, void *ip);
 bool __mutex_trylock_slow(struct mutex *lock);
-/* Destroying a locked mutex is reported (KP_REPORT_INVARIANT) and refused. */
+/**
+ * mutex_destroy - mark a mutex unusable
+ * @lock: the mutex, unlocked
+ *
+ * Debug variants remember it, so a later use is reported as
+ * KP_REPORT_PINNED_MOVED and refused. Destroying a locked mutex is
+ * reported as KP_REPORT_INVARIANT and refused.
+ *
+ * Context: any; nobody may be waiting on @lock.
+ */
 void mutex_destroy(struct mutex *lock);
 
 static __always_inline struct kp_task *__mutex_owner(struct mutex *lock)
@@ -97,6 +121,15 @@ static __always_inline struct kp_task *__mutex_owner(struct mutex *lock)
 	return (struct kp_task *)(kp_atomic_load(&lock->owner, KP_ACQUIRE) & ~MUTEX_FLAGS);
 }
 
+/**
+ * mutex_is_locked - is the mutex locked
+ * @lock: the mutex to be queried
+ *
+ * Memory ordering: an acquire load of the owner word. The answer may be
+ * stale by the time the caller looks at it: use it for assertions only.
+ *
+ * Return: true if the mutex is locked, false if unlocked.
+ */
 static inline bool mutex_is_locked(struct mutex *lock)
 {
 	return __mutex_owner(lock) != NULL;
@@ -142,8 +175,47 @@ static __always_inline void __mutex_unlock(struct mutex *lock, void *ip)
 	mutex_unlock_slowpath(lock, ip);
 }
 
+/**
+ * mutex_lock - acquire the mutex
+ * @lock: the mutex to be acquired
+ *
+ * Lock the mutex exclusively for this task. If the mutex is not available
+ * right now, spin while its owner runs, then sleep until it is. The mutex
+ * must later be released by the same task that acquired it; recursive
+ * locking is not allowed (lockdep variants report KP_REPORT_LOCK_RECURSION
+ * and refuse, others hang as the kernel would); a task must not end while
+ * holding a mutex (lockdep: KP_REPORT_LOCK_HELD_AT_EXIT); the memory of a locked
+ * mutex must not be freed; the mutex must have been initialized and must
+ * not have moved since.
+ *
+ * Context: process context, may sleep: never under a spinlock or with
+ * preemption or irqs off (debug variants report KP_REPORT_SLEEP_IN_ATOMIC).
+ * Memory ordering: acquire.
+ */
 #define mutex_lock(lock)	__mutex_lock((lock), KP_LOCK_IP)
+/**
+ * mutex_trylock - try to acquire the mutex, without waiting
+ * @lock: the mutex to be acquired
+ *
+ * The same rules as mutex_lock() apply to a mutex taken this way.
+ *
+ * Context: any task context; does not sleep. Memory ordering: acquire on
+ * success.
+ *
+ * Return: true if the mutex has been acquired, false on contention.
+ */
 #define mutex_trylock(lock)	__mutex_trylock((lock), KP_LOCK_IP)
+/**
+ * mutex_unlock - release the mutex
+ * @lock: the mutex to be released
+ *
+ * Unlock a mutex that has been locked by this task previously. Unlock by
+ * another task is reported as KP_REPORT_LOCK_NOT_OWNER and refused, in
+ * every variant (the owner word names the owner). If the first waiter
+ * asked for a hand-off, the lock passes to it directly.
+ *
+ * Context: the owning task; does not sleep. Memory ordering: release.
+ */
 #define mutex_unlock(lock)	__mutex_unlock((lock), KP_LOCK_IP)
 
 #endif /* KPRIM_SYNC_MUTEX_H */

@@ -28,6 +28,7 @@ struct nowait_lock {
 #endif
 };
 
+/* The lock calls' lockdep hooks (include/linux/lockdep.h), not for users. */
 #ifdef KP_LOCKDEP
 #define __NOWAIT_LOCK_INITIALIZER(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
 #define nowait_acquire(l, ip)	lock_acquire(&(l)->dep_map, true, (ip))
@@ -37,7 +38,12 @@ struct nowait_lock {
 #define nowait_acquire(l, ip)	((void)(l), (void)(ip), true)
 #define nowait_release(l, ip)	((void)(l), (void)(ip), true)
 #endif
-/* struct nowait_lock l = NOWAIT_LOCK_INIT; or, named for lockdep, DEFINE_NOWAIT_LOCK(l). */
+/**
+ * NOWAIT_LOCK_INIT - a static initializer for an unlocked nowait_lock
+ *
+ * struct nowait_lock l = NOWAIT_LOCK_INIT; or, named for lockdep,
+ * DEFINE_NOWAIT_LOCK(l); nowait_lock_init() at run time.
+ */
 #define NOWAIT_LOCK_INIT		__NOWAIT_LOCK_INITIALIZER(nowait_lock)
 #define DEFINE_NOWAIT_LOCK(name)	struct nowait_lock name = __NOWAIT_LOCK_INITIALIZER(name)
 
@@ -78,9 +84,37 @@ static __always_inline bool __nowait_unlock(struct nowait_lock *lock, void *ip)
 	return kp_atomic_xchg(&lock->state, 0, KP_RELEASE) & NOWAIT_CONTENDED;
 }
 
+/**
+ * nowait_trylock - try to take the lock; there is no way to wait for it
+ * @lock: the lock
+ *
+ * A failed try leaves a mark, so the holder learns at nowait_unlock()
+ * that somebody wanted the lock while it held it.
+ *
+ * Context: any. Memory ordering: acquire on success.
+ *
+ * Return: true if the lock was taken, false if another task holds it.
+ */
 #define nowait_trylock(lock)	__nowait_trylock((lock), KP_LOCK_IP)
+/**
+ * nowait_unlock - release the lock and learn whether anyone was refused
+ * @lock: the lock, held by this task
+ *
+ * Memory ordering: release.
+ *
+ * Return: true if some nowait_trylock() failed while the lock was held
+ * (never a false "no"; rarely a spurious "yes", when a try raced with the
+ * previous holder's release). False as well when lockdep refuses the
+ * release of a lock this task does not hold (KP_REPORT_LOCK_NOT_OWNER).
+ */
 #define nowait_unlock(lock)	__nowait_unlock((lock), KP_LOCK_IP)
 
+/**
+ * nowait_is_locked - is the lock held by anyone
+ * @lock: the lock
+ *
+ * Return: true if it is held; a snapshot, for assertions.
+ */
 static inline bool nowait_is_locked(struct nowait_lock *lock)
 {
 	return kp_atomic_load(&lock->state, KP_RELAXED) & NOWAIT_LOCKED;

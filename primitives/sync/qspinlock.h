@@ -50,6 +50,15 @@ struct qspinlock {
 
 void queued_spin_lock_slowpath(struct qspinlock *lock, uint32_t val);
 
+/**
+ * queued_spin_trylock - take the lock word if it is entirely clear
+ * @lock: the queued spinlock
+ *
+ * The bare word, without preemption or lockdep: use raw_spin_trylock().
+ * Memory ordering: acquire on success.
+ *
+ * Return: true if the lock was taken.
+ */
 static __always_inline bool queued_spin_trylock(struct qspinlock *lock)
 {
 	uint32_t val = kp_atomic_load(&lock->val, KP_RELAXED);
@@ -57,6 +66,14 @@ static __always_inline bool queued_spin_trylock(struct qspinlock *lock)
 	return !val && kp_atomic_try_cmpxchg(&lock->val, &val, _Q_LOCKED_VAL, KP_ACQUIRE);
 }
 
+/**
+ * queued_spin_lock - take the lock word, queueing behind other waiters
+ * @lock: the queued spinlock
+ *
+ * One acquire cmpxchg 0 -> locked; any other value goes to
+ * queued_spin_lock_slowpath() (pending, then the MCS queue). The bare
+ * word: use raw_spin_lock(). Memory ordering: acquire.
+ */
 static __always_inline void queued_spin_lock(struct qspinlock *lock)
 {
 	uint32_t val = 0;
@@ -66,11 +83,23 @@ static __always_inline void queued_spin_lock(struct qspinlock *lock)
 	queued_spin_lock_slowpath(lock, val);
 }
 
+/**
+ * queued_spin_unlock - release the lock word
+ * @lock: the queued spinlock, held
+ *
+ * A release store of 0 to the locked byte; pending and the queue tail stay.
+ */
 static __always_inline void queued_spin_unlock(struct qspinlock *lock)
 {
 	kp_atomic_store(&lock->locked, 0, KP_RELEASE);
 }
 
+/**
+ * queued_spin_is_locked - is the word anything but clear
+ * @lock: the queued spinlock
+ *
+ * Return: true if it is held, pending or queued on; a snapshot.
+ */
 static __always_inline bool queued_spin_is_locked(struct qspinlock *lock)
 {
 	return kp_atomic_load(&lock->val, KP_RELAXED) != 0;

@@ -35,6 +35,7 @@ struct smutex {
 #endif
 };
 
+/* The lock calls' lockdep hooks (include/linux/lockdep.h), not for users. */
 #ifdef KP_LOCKDEP
 #define __SMUTEX_INITIALIZER(name)	{ .dep_map = STATIC_LOCKDEP_MAP_INIT(#name, NULL) }
 #define smutex_acquire(l, try, ip)	lock_acquire(&(l)->dep_map, (try), (ip))
@@ -44,11 +45,21 @@ struct smutex {
 #define smutex_acquire(l, try, ip)	((void)(l), (void)(try), (void)(ip), true)
 #define smutex_release(l, ip)		((void)(l), (void)(ip), true)
 #endif
-/* struct smutex m = SMUTEX_INIT; or, with its name in lockdep's reports, DEFINE_SMUTEX(m). */
+/**
+ * SMUTEX_INIT - a static initializer for an unlocked smutex
+ *
+ * struct smutex m = SMUTEX_INIT; or, with its name in lockdep's reports,
+ * DEFINE_SMUTEX(m). An smutex holds no pointer into itself, so unlike
+ * struct mutex it may be initialized statically and moved while unlocked.
+ */
 #define SMUTEX_INIT		__SMUTEX_INITIALIZER(smutex)
 #define DEFINE_SMUTEX(name)	struct smutex name = __SMUTEX_INITIALIZER(name)
 
 void __smutex_init(struct smutex *lock, const char *name, struct lock_class_key *key);
+/**
+ * smutex_init - initialize an smutex at run time
+ * @lock: the lock; one lockdep class per call site
+ */
 #define smutex_init(lock)							\
 	do {									\
 		static struct lock_class_key __key;				\
@@ -95,10 +106,45 @@ static __always_inline void __smutex_unlock(struct smutex *lock, void *ip)
 	smutex_unlock_slowpath(lock);
 }
 
+/**
+ * smutex_lock - acquire the smutex, sleeping until it is free
+ * @lock: the lock
+ *
+ * The uncontended path is one atomic fetch_or. A locker that finds it
+ * held pushes a node on its own stack onto the lock's waiter stack and
+ * sleeps until an unlock completes it, then tries again from the start:
+ * no hand-off, barging allowed. No recursion (lockdep variants report
+ * KP_REPORT_LOCK_RECURSION and refuse); the task that locks unlocks.
+ *
+ * Context: may sleep: not in atomic context. Memory ordering: acquire.
+ */
 #define smutex_lock(lock)	__smutex_lock((lock), KP_LOCK_IP)
+/**
+ * smutex_trylock - try to acquire the smutex, without waiting
+ * @lock: the lock
+ *
+ * Context: any task context. Memory ordering: acquire on success.
+ *
+ * Return: true if it was acquired, false if it is held.
+ */
 #define smutex_trylock(lock)	__smutex_trylock((lock), KP_LOCK_IP)
+/**
+ * smutex_unlock - release the smutex
+ * @lock: the lock, held by this task
+ *
+ * Wakes the first waiter, if any. An unlock by a task that does not hold
+ * it is reported by lockdep variants (KP_REPORT_LOCK_NOT_OWNER) and refused.
+ *
+ * Context: the owning task; does not sleep. Memory ordering: release.
+ */
 #define smutex_unlock(lock)	__smutex_unlock((lock), KP_LOCK_IP)
 
+/**
+ * smutex_is_locked - is the smutex held by anyone
+ * @lock: the lock
+ *
+ * Return: true if it is held; a snapshot, for assertions.
+ */
 static inline bool smutex_is_locked(struct smutex *lock)
 {
 	return kp_atomic_load(&lock->waiter_stack, KP_RELAXED) & SMUTEX_LOCKED;
