@@ -101,51 +101,51 @@ for v in $variants; do
 done
 
 # ---- mismatches fail loudly ---------------------------------------------------
-# Each attempt writes $tmp/x only if it (wrongly) succeeds.
 make_quiet lib VARIANT=release && make_quiet lib VARIANT=debug && make_quiet lib VARIANT=asan ||
 	die "cannot build the release, debug and asan libraries"
 LIBS=(-lpthread -ldl -lm)
 
-rm -f "$tmp/x"
-# shellcheck disable=SC2046
-out=$(gcc $(pc release --cflags) tests/pkgconfig_client.c -Lbuild/debug -lkprim "${LIBS[@]}" \
-	-o "$tmp/x" 2>&1)
-expect "release headers + debug library: the link fails naming both configurations" "$out" \
-	eval '[ ! -e "$tmp/x" ] && has_all "$out" "undefined reference to \`kprim_library_config_none'"'"'" \
-		"undefined reference to \`kprim_program_config_KP_DEBUG_KP_LOCKDEP'"'"'"'
+# refused DESCRIPTION MESSAGE... -- COMMAND...: COMMAND (a build writing
+# $tmp/x) must fail, and its output hold every MESSAGE.
+refused() {
+	local what=$1 out; shift
+	local messages=()
+	while [ "$1" != -- ]; do messages+=("$1"); shift; done
+	shift
+	rm -f "$tmp/x"
+	out=$("$@" -o "$tmp/x" 2>&1)
+	expect "$what" "$out" eval '[ ! -e "$tmp/x" ] && has_all "$out" "${messages[@]}"'
+}
 
-rm -f "$tmp/x"
-# shellcheck disable=SC2046
-out=$(gcc $(pc debug --cflags) tests/pkgconfig_client.c -Lbuild/release -lkprim "${LIBS[@]}" \
-	-o "$tmp/x" 2>&1)
-expect "debug headers + release library: the link fails naming both configurations" "$out" \
-	eval '[ ! -e "$tmp/x" ] && has_all "$out" "undefined reference to \`kprim_library_config_KP_DEBUG_KP_LOCKDEP'"'"'" \
-		"undefined reference to \`kprim_program_config_none'"'"'"'
+# link_mismatch HEADERS LIBRARY: that variant's headers, the other's library
+link_mismatch() {
+	local want_lib want_prog
+	want_lib=$(pc "$1" --variable=config | tr ' ' _)
+	want_prog=$(pc "$2" --variable=config | tr ' ' _)
+	# shellcheck disable=SC2046
+	refused "$1 headers + $2 library: the link fails naming both configurations" \
+		"undefined reference to \`kprim_library_config_$want_lib'" \
+		"undefined reference to \`kprim_program_config_$want_prog'" -- \
+		gcc $(pc "$1" --cflags) tests/pkgconfig_client.c -Lbuild/"$2" -lkprim "${LIBS[@]}"
+}
+link_mismatch release debug
+link_mismatch debug release
 
-rm -f "$tmp/x"
 # shellcheck disable=SC2046
-out=$(gcc -DKP_LOCKDEP $(pc release --cflags) tests/pkgconfig_client.c $(pc release --libs) \
-	-o "$tmp/x" 2>&1)
-expect "a stray -DKP_LOCKDEP is refused at compile time" "$out" \
-	eval '[ ! -e "$tmp/x" ] && has "$out" "KP_LOCKDEP is set outside kprim_config.h"'
-
-rm -f "$tmp/x"
-out=$(gcc -Iprimitives tests/pkgconfig_client.c -Lbuild/debug -lkprim "${LIBS[@]}" -o "$tmp/x" 2>&1)
-expect "-Iprimitives without a variant's include path is refused" "$out" \
-	eval '[ ! -e "$tmp/x" ] && has "$out" "kprim_config.h is not on the include path"'
-
-rm -f "$tmp/x"
+refused "a stray -DKP_LOCKDEP is refused at compile time" \
+	"KP_LOCKDEP is set outside kprim_config.h" -- \
+	gcc -DKP_LOCKDEP $(pc release --cflags) tests/pkgconfig_client.c $(pc release --libs)
+refused "-Iprimitives without a variant's include path is refused" \
+	"kprim_config.h is not on the include path" -- \
+	gcc -Iprimitives tests/pkgconfig_client.c -Lbuild/debug -lkprim "${LIBS[@]}"
+refused "asan headers without -fsanitize=address are refused" \
+	"built with AddressSanitizer" -- \
+	clang -Iprimitives -Ibuild/asan/include -c tests/pkgconfig_client.c
 # shellcheck disable=SC2046
-out=$(clang -Iprimitives -Ibuild/asan/include -c tests/pkgconfig_client.c -o "$tmp/x" 2>&1)
-expect "asan headers without -fsanitize=address are refused" "$out" \
-	eval '[ ! -e "$tmp/x" ] && has "$out" "built with AddressSanitizer"'
-
-rm -f "$tmp/x"
-# shellcheck disable=SC2046
-out=$(clang -fsanitize=thread $(pc release --cflags) tests/pkgconfig_client.c \
-	$(pc release --libs) -fsanitize=thread -o "$tmp/x" 2>&1)
-expect "-fsanitize=thread against a variant not built for TSan is refused" "$out" \
-	eval '[ ! -e "$tmp/x" ] && has "$out" "not built for ThreadSanitizer"'
+refused "-fsanitize=thread against a variant not built for TSan is refused" \
+	"not built for ThreadSanitizer" -- \
+	clang -fsanitize=thread $(pc release --cflags) tests/pkgconfig_client.c \
+		$(pc release --libs) -fsanitize=thread
 
 # ---- install side by side, examples, uninstall ---------------------------------
 prefix=$tmp/prefix
