@@ -61,7 +61,7 @@ Q :=
 say = @true
 else
 Q := @
-say = @printf '  %-7s %s\n' $(1) $(2)
+say = @printf '  %-7s %s\n' '$(1)' '$(2)'
 endif
 
 ifeq ($(origin CC),default)
@@ -206,7 +206,7 @@ install-check:
 	@case '$(PREFIX)' in /*) ;; *) echo "make install: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; exit 2 ;; esac
 
 install: install-check lib
-	$(call say,INSTALL,$(inst_inc) $(inst_lib))
+	$(call say,INSTALL,kprim-$(VARIANT) into $(DESTDIR)$(PREFIX))
 	$(Q)for h in $(PUBLIC_HEADERS:primitives/%=%); do \
 		install -D -m 644 primitives/$$h $(inst_inc)/$$h || exit 1; done
 	$(Q)install -D -m 644 $(CONFIG_H) $(inst_inc)/kprim_config.h
@@ -217,7 +217,7 @@ install: install-check lib
 
 # Exactly what install put there; shared folders go only if that left them empty.
 uninstall: install-check
-	$(call say,RM,$(inst_inc) $(inst_lib)/libkprim-$(VARIANT).a)
+	$(call say,UNINST,kprim-$(VARIANT) from $(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(addprefix $(inst_inc)/,$(PUBLIC_HEADERS:primitives/%=%) kprim_config.h) \
 		$(inst_lib)/libkprim-$(VARIANT).a $(inst_lib)/pkgconfig/kprim-$(VARIANT).pc
 	$(Q)for d in $(addprefix $(inst_inc)/,$(HEADER_DIRS)) $(inst_inc) $(inst_lib)/pkgconfig \
