@@ -37,7 +37,7 @@ config.debug := KP_DEBUG KP_LOCKDEP
 config.asan := KP_DEBUG KP_LOCKDEP KP_ASAN
 config.tsan := KP_DEBUG KP_TSAN
 config.model := KP_DEBUG KP_LOCKDEP KP_MODEL
-config.fuzz := KP_DEBUG KP_LOCKDEP KP_ASAN
+config.fuzz := KP_DEBUG KP_LOCKDEP KP_MODEL KP_ASAN
 
 # The sanitizers a program built against the variant needs too (its .pc).
 san.asan := -fsanitize=address $(SAN_UB)
@@ -76,7 +76,9 @@ PC_FILE := $(BUILD)/kprim-$(VARIANT).pc
 KP_LDFLAGS := -rdynamic $(ldflags.$(VARIANT)) $(LDFLAGS)
 KP_LIBS := -lpthread -ldl -lm
 
-LIB_SRCS := $(sort $(wildcard primitives/*/*.c))
+# The model scheduler (primitives/model/) is part of the variants that have KP_MODEL.
+LIB_SRCS := $(sort $(filter-out $(if $(filter KP_MODEL,$(config.$(VARIANT))),,primitives/model/%),\
+	$(wildcard primitives/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libkprim.a
 
@@ -100,7 +102,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 # Keep helper objects between runs.
 .SECONDARY:
 
-.PHONY: all lib install install-check uninstall FORCE tests stress model-tests fuzz-build bench-build test fuzz deps bench sweep plots \
+.PHONY: all lib install install-check uninstall public-headers FORCE tests stress model-tests fuzz-build bench-build test fuzz deps bench sweep plots \
 	compare clean help
 
 all: lib
@@ -175,7 +177,7 @@ $(BUILD)/tests/test_topo: TEST_EXTRA_LIBS = -lhwloc
 
 KPRIM_VERSION := 0.1.0
 PREFIX ?= /usr/local
-INTERNAL_HEADERS := primitives/alloc/slub.h
+INTERNAL_HEADERS := primitives/alloc/slub.h primitives/model/internal.h
 PUBLIC_HEADERS := primitives/kprim.h $(filter-out $(INTERNAL_HEADERS),$(sort $(wildcard primitives/*/*.h)))
 HEADER_DIRS := $(sort $(patsubst primitives/%/,%,$(dir $(PUBLIC_HEADERS))))
 
@@ -201,6 +203,10 @@ $(PC_FILE): Makefile
 
 inst_inc = $(DESTDIR)$(PREFIX)/include/kprim-$(VARIANT)
 inst_lib = $(DESTDIR)$(PREFIX)/lib
+
+# The headers make install installs (tests/kerneldoc.py's default list).
+public-headers:
+	@echo $(PUBLIC_HEADERS)
 
 install-check:
 	@case '$(PREFIX)' in /*) ;; *) echo "make install: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; exit 2 ;; esac

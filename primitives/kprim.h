@@ -40,4 +40,6 @@
 #include "ref/aref.h"
 #include "ref/arc.h"
 
+#include "model/model.h"
+
 #endif /* KPRIM_H */

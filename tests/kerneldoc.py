@@ -10,9 +10,9 @@ the plumbing listed in INTERNAL. Prints one
 line per undocumented name and exits 1 if there is any.
 """
 import argparse
-import glob
 import os
 import re
+import subprocess
 import sys
 
 # The documented calls' plumbing: the lock calls' lockdep hooks
@@ -44,11 +44,13 @@ def undocumented(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("headers", nargs="*", help="headers to check (default: the public ones)")
+    ap.add_argument("headers", nargs="*",
+                    help="headers to check (default: those make install installs)")
     args = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    headers = args.headers or [h for h in sorted(glob.glob(f"{root}/primitives/*/*.h"))
-                               if not h.endswith("/alloc/slub.h")]
+    headers = args.headers or [os.path.join(root, h) for h in subprocess.run(
+        ["make", "-s", "--no-print-directory", "-C", root, "public-headers"],
+        capture_output=True, text=True, check=True).stdout.split()]
     missing = [f"{os.path.relpath(h, root)}: {n}" for h in headers for n in sorted(set(undocumented(h)))]
     for m in missing:
         print(f"no kernel-doc: {m}")

@@ -3,7 +3,8 @@
  * model_hooks.c - the model build's seam (built with -DKP_MODEL only).
  *
  * A scripted scheduler is registered and the test checks that every kprim
- * atomic and spin hint yields to it exactly once, that futexes and
+ * atomic, spin hint and yield passes it exactly once, saying what it is
+ * about to do (operation, address, size, memory order), that futexes and
  * kp_current() go to it, and that per-task state (preempt count, fail-nth,
  * report identity) follows the model task rather than the OS thread. This
  * is the contract the schedule-fuzzing scheduler builds on.
@@ -11,14 +12,16 @@
 #include "kp_test.h"
 
 static unsigned long points;
+static struct kp_sched_op last_op;
 static struct kp_task model_task = { .pid = 4242, .comm = "model-1" };
 static uint32_t *futex_addr;
 static uint32_t futex_expected;
 static int futex_wakes;
 
-static void count_point(void)
+static void count_point(const struct kp_sched_op *op)
 {
 	points++;
+	last_op = *op;
 }
 
 static int model_futex_wait(uint32_t *addr, uint32_t expected)
@@ -73,17 +76,31 @@ static void test_every_atomic_is_a_sched_point(void **state)
 	(void)state;
 	kp_atomic_load(&v, KP_RELAXED);
 	assert_int_equal(points, 1);
+	assert_int_equal(last_op.kind, KP_OP_LOAD);
+	assert_ptr_equal(last_op.addr, &v);
+	assert_int_equal(last_op.size, sizeof(v));
+	assert_int_equal(last_op.order, KP_RELAXED);
 	kp_atomic_store(&v, 1, KP_RELEASE);
 	kp_atomic_xchg(&v, 2, KP_ACQ_REL);
+	assert_int_equal(last_op.kind, KP_OP_XCHG);
+	assert_int_equal(last_op.order, KP_ACQ_REL);
 	kp_atomic_try_cmpxchg(&v, &old, 3, KP_ACQUIRE);
+	assert_int_equal(last_op.kind, KP_OP_CMPXCHG);
 	kp_atomic_cmpxchg(&v, 2, 3, KP_ACQUIRE);
 	kp_atomic_fetch_add(&v, 1, KP_RELAXED);
 	kp_atomic_fetch_sub(&v, 1, KP_RELAXED);
 	kp_atomic_fetch_or(&v, 1, KP_RELAXED);
 	kp_atomic_fetch_and(&v, 1, KP_RELAXED);
+	assert_int_equal(last_op.kind, KP_OP_FETCH_AND);
 	kp_atomic_fence(KP_SEQ_CST);
+	assert_int_equal(last_op.kind, KP_OP_FENCE);
+	assert_int_equal(last_op.order, KP_SEQ_CST);
+	assert_null(last_op.addr);
 	cpu_relax();
-	assert_int_equal(points, 11);
+	assert_int_equal(last_op.kind, KP_OP_SPIN);
+	kp_yield();
+	assert_int_equal(last_op.kind, KP_OP_YIELD);
+	assert_int_equal(points, 12);
 }
 
 static void test_primitives_yield_through_atomics(void **state)

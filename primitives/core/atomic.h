@@ -5,8 +5,10 @@
  * Type-generic wrappers over the compiler's __atomic builtins, each with an
  * explicit memory order, in the spirit of include/linux/atomic.h and
  * Concurrency Kit's ck_pr. They exist for one reason: every access first
- * passes kp_sched_point(), which is empty in release builds and a yield to
- * the model scheduler in model builds. Primitives never use raw C11 atomics
+ * passes a schedule point (core/sched.h), which is nothing in release
+ * builds and, in model builds, tells the model scheduler what is about to
+ * happen (the operation, address, size and memory order) and lets it run
+ * another task first. Primitives never use raw C11 atomics
  * or builtins, so the same code runs fast and runs under the model.
  *
  * The try_cmpxchg form follows the kernel's atomic_try_cmpxchg(): it returns
@@ -24,6 +26,13 @@
 #define KP_ACQ_REL	__ATOMIC_ACQ_REL
 #define KP_SEQ_CST	__ATOMIC_SEQ_CST
 
+/*
+ * The schedule point before an access to *p. Model builds evaluate @p
+ * twice (here and in the access): no side effects in an atomic's
+ * address. Release builds have no schedule points at all.
+ */
+#define kp__sched_op(kind, p, mo)	kp_sched_point_op((kind), (p), sizeof(*(p)), (mo))
+
 /* The strongest order a failed compare-exchange may use (C11 forbids release). */
 #define kp__cmpxchg_fail_order(mo)					\
 	((mo) == KP_ACQ_REL ? KP_ACQUIRE :				\
@@ -34,14 +43,15 @@
  * @p: pointer to a naturally aligned scalar
  * @mo: KP_RELAXED, KP_ACQUIRE or KP_SEQ_CST
  *
- * Every kp_atomic_* first passes kp_sched_point(): nothing in release
+ * Every kp_atomic_* first passes kp_sched_point_op(): nothing in release
  * builds, a point where the model scheduler may switch tasks in model
- * builds.
+ * builds. @p is evaluated twice in model builds: it must have no side
+ * effects.
  *
  * Return: the value loaded.
  */
 #define kp_atomic_load(p, mo)						\
-	({ kp_sched_point(); __atomic_load_n((p), (mo)); })
+	({ kp__sched_op(KP_OP_LOAD, (p), (mo)); __atomic_load_n((p), (mo)); })
 
 /**
  * kp_atomic_store - atomically store a value
@@ -50,7 +60,7 @@
  * @mo: KP_RELAXED, KP_RELEASE or KP_SEQ_CST
  */
 #define kp_atomic_store(p, v, mo)					\
-	do { kp_sched_point(); __atomic_store_n((p), (v), (mo)); } while (0)
+	do { kp__sched_op(KP_OP_STORE, (p), (mo)); __atomic_store_n((p), (v), (mo)); } while (0)
 
 /**
  * kp_atomic_xchg - atomically exchange a value
@@ -61,7 +71,7 @@
  * Return: the value replaced.
  */
 #define kp_atomic_xchg(p, v, mo)					\
-	({ kp_sched_point(); __atomic_exchange_n((p), (v), (mo)); })
+	({ kp__sched_op(KP_OP_XCHG, (p), (mo)); __atomic_exchange_n((p), (v), (mo)); })
 
 /**
  * kp_atomic_try_cmpxchg - compare and exchange, reporting success
@@ -77,7 +87,7 @@
  * Return: true if the exchange happened.
  */
 #define kp_atomic_try_cmpxchg(p, oldp, new, mo)				\
-	({ kp_sched_point();						\
+	({ kp__sched_op(KP_OP_CMPXCHG, (p), (mo));			\
 	   __atomic_compare_exchange_n((p), (oldp), (new), false, (mo),	\
 				       kp__cmpxchg_fail_order(mo)); })
 
@@ -107,23 +117,23 @@
  * Return: the value before the operation.
  */
 #define kp_atomic_fetch_add(p, v, mo)					\
-	({ kp_sched_point(); __atomic_fetch_add((p), (v), (mo)); })
+	({ kp__sched_op(KP_OP_FETCH_ADD, (p), (mo)); __atomic_fetch_add((p), (v), (mo)); })
 
 #define kp_atomic_fetch_sub(p, v, mo)					\
-	({ kp_sched_point(); __atomic_fetch_sub((p), (v), (mo)); })
+	({ kp__sched_op(KP_OP_FETCH_SUB, (p), (mo)); __atomic_fetch_sub((p), (v), (mo)); })
 
 #define kp_atomic_fetch_or(p, v, mo)					\
-	({ kp_sched_point(); __atomic_fetch_or((p), (v), (mo)); })
+	({ kp__sched_op(KP_OP_FETCH_OR, (p), (mo)); __atomic_fetch_or((p), (v), (mo)); })
 
 #define kp_atomic_fetch_and(p, v, mo)					\
-	({ kp_sched_point(); __atomic_fetch_and((p), (v), (mo)); })
+	({ kp__sched_op(KP_OP_FETCH_AND, (p), (mo)); __atomic_fetch_and((p), (v), (mo)); })
 
 /**
  * kp_atomic_fence - a memory fence
  * @mo: KP_ACQUIRE, KP_RELEASE, KP_ACQ_REL or KP_SEQ_CST
  */
 #define kp_atomic_fence(mo)						\
-	do { kp_sched_point(); __atomic_thread_fence(mo); } while (0)
+	do { kp_sched_point_op(KP_OP_FENCE, NULL, 0, (mo)); __atomic_thread_fence(mo); } while (0)
 
 /**
  * smp_acquire_after_rmw - order what follows after an RMW the caller branched on
@@ -149,7 +159,7 @@
  */
 static inline void cpu_relax(void)
 {
-	kp_sched_point();
+	kp_sched_point_op(KP_OP_SPIN, NULL, 0, 0);
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #elif defined(__aarch64__)

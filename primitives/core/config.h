@@ -16,7 +16,8 @@
  *               mutex, struct smutex and struct nowait_lock grow by a
  *               struct lockdep_map, struct kp_task by the held-lock stack
  *   KP_MODEL    schedule points in every atomic, futexes and kp_current()
- *               handed to a registered model scheduler
+ *               handed to a registered model scheduler; the library holds
+ *               the scheduler (model/model.h, kp_model_run())
  *   KP_ASAN     the library is built with AddressSanitizer: freed slab
  *               objects are poisoned; the program must be built with
  *               -fsanitize=address too
@@ -27,7 +28,7 @@
  *   variant   release  debug  asan  tsan  model  fuzz
  *   KP_DEBUG     -       x     x     x      x     x
  *   KP_LOCKDEP   -       x     x     -      x     x
- *   KP_MODEL     -       -     -     -      x     -
+ *   KP_MODEL     -       -     -     -      x     x
  *   KP_ASAN      -       -     x     -      -     x
  *   KP_TSAN      -       -     -     x      -     -
  *

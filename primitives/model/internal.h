@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - what the model scheduler's files share; nothing outside
+ * primitives/model/ includes it. model_* names are the files' common
+ * ground, kp_model_* the users' (model.h).
+ *
+ * coro.c switches stacks and knows no policy; strategy.c picks among the
+ * options at a choice and knows no stacks; trace.c keeps the steps and
+ * the schedule strings; run.c is the scheduler itself: task states,
+ * futexes, the run loop, deadlock and livelock.
+ */
+#ifndef KPRIM_MODEL_INTERNAL_H
+#define KPRIM_MODEL_INTERNAL_H
+
+#include "core/task.h"
+#include "model/model.h"
+
+/* ---- coro.c --------------------------------------------------------------------- */
+
+struct model_coro {
+	void *sp;		/* saved stack pointer while switched away */
+	void *stack;		/* the stack's lowest usable byte; NULL: the OS thread's */
+	size_t stack_size;
+	void *asan_fake_stack;	/* ASan's fake-stack handle while switched away */
+};
+
+/* Give c a stack (kept for reuse) and make entry its first code. 0 or -ENOMEM. */
+int model_coro_init(struct model_coro *c, void (*entry)(void));
+/* Switch from the running coroutine to another; returns when switched back to. */
+void model_coro_switch(struct model_coro *from, struct model_coro *to);
+/* As model_coro_switch(), for a coroutine that will never run again. */
+__attribute__((noreturn)) void model_coro_exit(struct model_coro *from, struct model_coro *to);
+/* The first thing a new coroutine's entry calls (ASan's end of the switch). */
+void model_coro_started(struct model_coro *self, struct model_coro *from);
+
+/* ---- strategy.c ----------------------------------------------------------------- */
+
+#define MODEL_MAX_CHOICES	8192	/* recorded per run: schedules and explorations */
+
+/* One choice: which option was taken, among how many, and the options' task mask. */
+struct model_choice {
+	uint8_t chosen;		/* model_option_code() of the option taken */
+	uint8_t index;		/* its place among the options (exploration) */
+	uint8_t nr_options;
+	uint8_t nr_plain;	/* options before the spurious wake-ups */
+	uint8_t preempts;	/* taking a non-default option here costs a preemption */
+	uint16_t mask;		/* bit i: task i runnable; bit 8 + i: task i woken spuriously */
+};
+
+struct model_strategy_state {
+	enum kp_model_strategy kind;
+	const uint8_t *input;		/* INPUT: bytes left */
+	size_t input_left;
+	uint64_t rng;
+	/* PCT */
+	unsigned int depth;
+	int priority[KP_MODEL_MAX_TASKS];
+	unsigned long change_point[8];
+	int lowest;			/* the next priority given to a demoted task */
+	/* REPLAY and exploration: the choices to repeat */
+	const struct model_choice *prefix;
+	unsigned long prefix_len;
+	bool prefix_by_index;		/* exploration: take prefix[i].index, default after */
+};
+
+/*
+ * The options of a choice, default first: the running task when it may
+ * go on (a task that spins goes to the back, so a default schedule lets
+ * the others run), then the rest by id. Any other option than the default
+ * costs a preemption while the running task could go on: switching away
+ * from a task that works, or letting a spinner spin on.
+ */
+struct model_options {
+	unsigned int nr;
+	uint8_t task[2 * KP_MODEL_MAX_TASKS];
+	bool spurious[2 * KP_MODEL_MAX_TASKS];	/* the option wakes a blocked task */
+	bool preempts;				/* a non-default option preempts */
+	unsigned int nr_plain;			/* options before the spurious wake-ups */
+	uint16_t mask;
+};
+
+/* What taking option index of a choice costs against the preemption bound. */
+static inline unsigned int model_choice_cost(const struct model_choice *c, unsigned int index)
+{
+	return (index > 0 && c->preempts) || index >= c->nr_plain;	/* a spurious wake: always */
+}
+
+/* An option as a schedule records it: the task id, | 0x80 for a spurious wake-up. */
+static inline uint8_t model_option_code(const struct model_options *o, unsigned int i)
+{
+	return (uint8_t)(o->task[i] | (o->spurious[i] ? 0x80 : 0));
+}
+
+void model_strategy_start(struct model_strategy_state *s, const struct kp_model_config *cfg,
+			  unsigned int nr_tasks, unsigned long expected_steps);
+/*
+ * Pick an option at choice number nth; the running task is cur (-1 if it
+ * cannot go on). Returns the option's index, or -1 when a replayed
+ * schedule recorded other options here (divergence).
+ */
+int model_strategy_choose(struct model_strategy_state *s, const struct model_options *o,
+			  unsigned long nth, unsigned long step, int cur);
+/* The running task spins (cpu_relax(), kp_yield()): PCT drops its priority. */
+void model_strategy_spin(struct model_strategy_state *s, unsigned int task);
+/* A step passed with task running (PCT's change points). */
+void model_strategy_step(struct model_strategy_state *s, unsigned long step, int task);
+
+/* ---- trace.c -------------------------------------------------------------------- */
+
+enum model_event {
+	MODEL_EV_OP,		/* a schedule point: op says which */
+	MODEL_EV_WAIT,		/* futex wait, blocked */
+	MODEL_EV_WAIT_AGAIN,	/* futex wait, the word had changed */
+	MODEL_EV_WAKE,		/* futex wake */
+	MODEL_EV_SPURIOUS,	/* woken without a futex wake */
+	MODEL_EV_END,		/* the task's function returned */
+};
+
+struct model_step {
+	unsigned long step;
+	uint8_t task;
+	uint8_t event;		/* enum model_event */
+	struct kp_sched_op op;
+	const void *ip;
+	unsigned long value;	/* WAIT: expected; WAKE: tasks woken */
+};
+
+void model_trace_reset(bool enabled);
+void model_trace_add(unsigned long step, unsigned int task, enum model_event ev,
+		     const struct kp_sched_op *op, const void *ip, unsigned long value);
+void model_trace_end(const char *how);
+const char *model_op_name(unsigned int kind);
+
+/* The schedule string of n choices into buf; false if it did not fit. */
+bool model_schedule_format(const struct model_choice *c, unsigned long n, char *buf, size_t size);
+/* Parse a schedule string into c (at most max); the count, or -1 if malformed. */
+long model_schedule_parse(const char *str, struct model_choice *c, unsigned long max);
+
+#endif /* KPRIM_MODEL_INTERNAL_H */

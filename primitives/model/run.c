@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c - the model scheduler: task states, model futexes, the run, and
+ * the bounded exhaustive exploration.
+ *
+ * One run owns the process (a static struct model). Each task is a
+ * coroutine with a struct kp_task of its own, which kp_current() returns
+ * while it runs. The scheduler has no thread of its own: at a schedule
+ * point the running task itself asks the strategy who runs next and, if
+ * that is another task, switches straight to it; only the run's start and
+ * end go through the caller's stack. A point where only one task can run
+ * costs no choice; the options of a real choice (model_options) are
+ * recorded, so the run's schedule string replays it.
+ *
+ * Futexes: a wait blocks the task on the word while it holds the expected
+ * value (checked and blocked in one step: nothing runs in between, as the
+ * kernel's futex hash lock makes it atomic); a wake makes the longest
+ * waiters on the word runnable. With config.spurious_wakeups a blocked
+ * task is an option at every choice too: taking it wakes it spuriously.
+ *
+ * The run ends when every task has returned, when none can run (a
+ * deadlock: a task blocked for ever is a lost wake-up or a cycle), or
+ * after max_steps points (a livelock). The last two are reported as
+ * KP_REPORT_DEADLOCK / KP_REPORT_LIVELOCK once the caller's stack is back,
+ * with what each task waits on or does, and the schedule string.
+ *
+ * Interleaving coverage: each switch bumps one of libFuzzer's extra
+ * counters, chosen by the task left, the task entered, the operation and
+ * the function, so a fuzzer keeps inputs that reach new interleavings as
+ * it keeps those that reach new lines. Outside libFuzzer the array is
+ * only memory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/report.h"
+#include "model/internal.h"
+
+enum task_state { TASK_RUNNABLE, TASK_BLOCKED, TASK_DONE };
+
+struct model_task {
+	struct kp_task task;		/* kp_current() while this task runs */
+	struct model_coro coro;
+	enum task_state state;
+	unsigned int id;
+	uint32_t *wait_addr;		/* TASK_BLOCKED: the futex word */
+	unsigned long wait_seq;		/* TASK_BLOCKED: wake order */
+	struct kp_sched_op last_op;
+	const void *last_ip;
+};
+
+static struct model {
+	const struct kp_model_config *cfg;
+	unsigned int nr_tasks;
+	unsigned long max_steps;
+	struct model_task tasks[KP_MODEL_MAX_TASKS];
+	struct model_task *running;		/* NULL on the caller's stack */
+	struct model_coro caller;		/* the stack kp_model_run() was called on */
+	struct model_coro *switched_from;	/* for a new task's first breath (ASan) */
+	unsigned long steps, switches, wait_seq;
+	enum kp_model_outcome outcome;
+	struct model_strategy_state strategy;
+	struct model_choice choice[MODEL_MAX_CHOICES];
+	unsigned long nr_choices;		/* choices made; those past the array unrecorded */
+	unsigned long expected_steps;		/* the last run's length: PCT's k */
+} model;
+
+#define COVERAGE_COUNTERS	(1u << 14)
+static uint8_t interleaving_counters[COVERAGE_COUNTERS]
+	__attribute__((section("__libfuzzer_extra_counters"), used));
+
+static void note_switch(int from, int to, unsigned int kind, const void *ip)
+{
+	uint64_t h = ((uint64_t)(from + 1) * 9 + (uint64_t)to) * 16 + kind;
+
+	h = (h ^ ((uintptr_t)ip >> 4)) * 0x9e3779b97f4a7c15ULL;
+	interleaving_counters[h >> (64 - 14)]++;
+}
+
+/* ---- ending a run ------------------------------------------------------------------ */
+
+/* From a task: the run is over; back to the caller's stack, never to return. */
+__attribute__((noreturn)) static void end_run(struct model_task *self, enum kp_model_outcome how)
+{
+	model.outcome = how;
+	model.running = NULL;
+	model.switched_from = &self->coro;
+	model_coro_exit(&self->coro, &model.caller);
+}
+
+/* ---- choosing ---------------------------------------------------------------------- */
+
+static void add_option(struct model_options *o, unsigned int task, bool spurious)
+{
+	o->task[o->nr] = (uint8_t)task;
+	o->spurious[o->nr] = spurious;
+	o->mask |= (uint16_t)(1u << (task + (spurious ? 8 : 0)));
+	o->nr++;
+}
+
+/* The options at this point, default first (internal.h). */
+static void build_options(struct model_options *o, int cur, bool spins)
+{
+	bool cur_goes_on = cur >= 0 && model.tasks[cur].state == TASK_RUNNABLE;
+
+	o->nr = 0;
+	o->mask = 0;
+	o->preempts = cur_goes_on;
+	if (cur_goes_on && !spins)
+		add_option(o, (unsigned int)cur, false);
+	for (unsigned int i = 0; i < model.nr_tasks; i++)
+		if ((int)i != cur && model.tasks[i].state == TASK_RUNNABLE)
+			add_option(o, i, false);
+	if (cur_goes_on && spins)
+		add_option(o, (unsigned int)cur, false);
+	o->nr_plain = o->nr;
+	if (model.cfg->spurious_wakeups)
+		for (unsigned int i = 0; i < model.nr_tasks; i++)
+			if (model.tasks[i].state == TASK_BLOCKED)
+				add_option(o, i, true);
+}
+
+static bool every_task_done(void)
+{
+	for (unsigned int i = 0; i < model.nr_tasks; i++)
+		if (model.tasks[i].state != TASK_DONE)
+			return false;
+	return true;
+}
+
+/*
+ * Who runs next: ask the strategy if there is a choice, record it, wake a
+ * spurious pick. Returns NULL when nobody can run; with *diverged set
+ * when a replay met options its schedule did not record.
+ */
+static struct model_task *choose_next(int cur, bool spins, bool *diverged)
+{
+	struct model_options o;
+	int idx = 0;
+
+	*diverged = false;
+	build_options(&o, cur, spins);
+	if (!o.nr)
+		return NULL;
+	if (o.nr > 1) {
+		idx = model_strategy_choose(&model.strategy, &o, model.nr_choices, model.steps, cur);
+		if (idx < 0 || (unsigned int)idx >= o.nr) {
+			*diverged = true;
+			return NULL;
+		}
+		if (model.nr_choices < MODEL_MAX_CHOICES)
+			model.choice[model.nr_choices] = (struct model_choice){
+				.chosen = model_option_code(&o, (unsigned int)idx),
+				.index = (uint8_t)idx, .nr_options = (uint8_t)o.nr,
+				.nr_plain = (uint8_t)o.nr_plain, .preempts = o.preempts,
+				.mask = o.mask,
+			};
+		model.nr_choices++;
+	}
+	if (o.spurious[idx]) {
+		struct model_task *t = &model.tasks[o.task[idx]];
+
+		t->state = TASK_RUNNABLE;
+		t->wait_addr = NULL;
+		model_trace_add(model.steps, t->id, MODEL_EV_SPURIOUS, &t->last_op, t->last_ip, 0);
+	}
+	return &model.tasks[o.task[idx]];
+}
+
+/* The running task reached a point (or blocked, or returned): run whoever is next. */
+static void reschedule(struct model_task *self, bool spins)
+{
+	bool diverged;
+	struct model_task *next = choose_next((int)self->id, spins, &diverged);
+
+	if (!next)
+		end_run(self, diverged ? KP_MODEL_DIVERGED :
+			      every_task_done() ? KP_MODEL_DONE : KP_MODEL_DEADLOCK);
+	if (next == self)
+		return;
+	model.switches++;
+	note_switch((int)self->id, (int)next->id, self->last_op.kind, self->last_ip);
+	model.running = next;
+	model.switched_from = &self->coro;
+	if (self->state == TASK_DONE)
+		model_coro_exit(&self->coro, &next->coro);
+	model_coro_switch(&self->coro, &next->coro);
+}
+
+/* ---- the seam's hooks ------------------------------------------------------------------ */
+
+static void step(struct model_task *self, enum model_event ev, const struct kp_sched_op *op,
+		 const void *ip, unsigned long value)
+{
+	model.steps++;
+	if (op)
+		self->last_op = *op;
+	if (ip)
+		self->last_ip = ip;
+	model_trace_add(model.steps, self->id, ev, op, self->last_ip, value);
+	model_strategy_step(&model.strategy, model.steps, (int)self->id);
+	if (model.steps > model.max_steps)
+		end_run(self, KP_MODEL_LIVELOCK);
+}
+
+static void model_sched_point(const struct kp_sched_op *op)
+{
+	struct model_task *self = model.running;
+	bool spins;
+
+	if (!self)
+		return;		/* the scheduler's own code, on the caller's stack */
+	step(self, MODEL_EV_OP, op, __builtin_return_address(0), 0);
+	spins = op->kind == KP_OP_SPIN || op->kind == KP_OP_YIELD;
+	if (spins)
+		model_strategy_spin(&model.strategy, self->id);
+	reschedule(self, spins);
+}
+
+static int model_futex_wait(uint32_t *addr, uint32_t expected)
+{
+	struct model_task *self = model.running;
+	const struct kp_sched_op op = { .kind = KP_OP_POINT, .size = 4, .addr = addr };
+
+	if (!self)
+		return -EAGAIN;
+	if (*(volatile uint32_t *)addr != expected) {
+		step(self, MODEL_EV_WAIT_AGAIN, &op, NULL, expected);
+		return -EAGAIN;
+	}
+	self->state = TASK_BLOCKED;
+	self->wait_addr = addr;
+	self->wait_seq = ++model.wait_seq;
+	step(self, MODEL_EV_WAIT, &op, NULL, expected);
+	reschedule(self, false);
+	return 0;		/* woken, by a wake or spuriously */
+}
+
+static int model_futex_wake(uint32_t *addr, int nr_wake)
+{
+	struct model_task *self = model.running;
+	const struct kp_sched_op op = { .kind = KP_OP_POINT, .size = 4, .addr = addr };
+	int woken = 0;
+
+	if (!self)
+		return 0;
+	while (woken < nr_wake) {
+		struct model_task *first = NULL;
+
+		for (unsigned int i = 0; i < model.nr_tasks; i++) {
+			struct model_task *t = &model.tasks[i];
+
+			if (t->state == TASK_BLOCKED && t->wait_addr == addr &&
+			    (!first || t->wait_seq < first->wait_seq))
+				first = t;
+		}
+		if (!first)
+			break;
+		first->state = TASK_RUNNABLE;
+		first->wait_addr = NULL;
+		woken++;
+	}
+	step(self, MODEL_EV_WAKE, &op, NULL, (unsigned long)woken);
+	reschedule(self, false);
+	return woken;
+}
+
+static struct kp_task *model_current(void)
+{
+	return model.running ? &model.running->task : &kp_thread_task;
+}
+
+static const struct kp_sched_ops model_ops = {
+	.sched_point = model_sched_point,
+	.futex_wait = model_futex_wait,
+	.futex_wake = model_futex_wake,
+	.current = model_current,
+};
+
+int kp_model_task_id(void)
+{
+	return model.running ? (int)model.running->id : -1;
+}
+
+/* ---- a run ---------------------------------------------------------------------------- */
+
+__attribute__((noreturn)) static void task_entry(void)
+{
+	struct model_task *self = model.running;
+
+	model_coro_started(&self->coro, model.switched_from);
+	model.cfg->task_fn(self->id, model.cfg->arg);
+	self->state = TASK_DONE;
+	step(self, MODEL_EV_END, NULL, NULL, 0);
+	reschedule(self, false);	/* a task that is done never comes back */
+	__builtin_unreachable();
+}
+
+static int start_tasks(const struct kp_model_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nr_tasks; i++) {
+		struct model_task *t = &model.tasks[i];
+		unsigned int task_id = t->task.id;	/* kept: queued spinlocks name tasks by it */
+		int err = model_coro_init(&t->coro, task_entry);
+
+		if (err)
+			return err;
+		memset(&t->task, 0, sizeof(t->task));
+		t->task.id = task_id;
+		t->task.pid = 1000000 + (int)i;
+		snprintf(t->task.comm, sizeof(t->task.comm), "model-%u", i);
+		t->state = TASK_RUNNABLE;
+		t->id = i;
+		t->wait_addr = NULL;
+		t->last_op = (struct kp_sched_op){ .kind = KP_OP_POINT };
+		t->last_ip = NULL;
+	}
+	return 0;
+}
+
+/* What each unfinished task waits on or does, for a report. */
+static size_t describe_tasks(char *buf, size_t size)
+{
+	size_t used = 0;
+
+	for (unsigned int i = 0; i < model.nr_tasks && used < size; i++) {
+		const struct model_task *t = &model.tasks[i];
+
+		if (t->state == TASK_DONE)
+			continue;
+		if (t->state == TASK_BLOCKED)
+			used += (size_t)snprintf(buf + used, size - used,
+						 "task %u: blocked in futex_wait(%p) in %s\n", i,
+						 (void *)t->wait_addr, kp_symbol(t->last_ip));
+		else
+			used += (size_t)snprintf(buf + used, size - used,
+						 "task %u: runnable, last %s %p in %s\n", i,
+						 model_op_name(t->last_op.kind),
+						 (const void *)t->last_op.addr, kp_symbol(t->last_ip));
+	}
+	return used < size ? used : size - 1;
+}
+
+static void report_end(const struct kp_model_result *res)
+{
+	char tasks[1024];
+
+	tasks[0] = '\0';
+	describe_tasks(tasks, sizeof(tasks));
+	switch (res->outcome) {
+	case KP_MODEL_DEADLOCK:
+		model_trace_end("deadlock");
+		kp_report(KP_REPORT_DEADLOCK, NULL,
+			  "BUG: model deadlock: no task can run after %lu steps\n%sschedule: %s",
+			  res->steps, tasks, res->schedule);
+		break;
+	case KP_MODEL_LIVELOCK:
+		model_trace_end("livelock");
+		kp_report(KP_REPORT_LIVELOCK, NULL,
+			  "BUG: model livelock: %lu steps without an end\n%sschedule: %s",
+			  res->steps - 1, tasks, res->schedule);
+		break;
+	case KP_MODEL_DIVERGED:
+		model_trace_end("diverged");
+		fprintf(stderr, "kprim model: replay diverged at choice %lu: the code or the "
+				"test changed since the schedule was recorded\n", res->choices);
+		break;
+	case KP_MODEL_DONE:
+		model_trace_end("every task returned");
+		break;
+	}
+}
+
+static int check_config(const struct kp_model_config *cfg)
+{
+	if (!cfg || !cfg->task_fn || !cfg->nr_tasks || cfg->nr_tasks > KP_MODEL_MAX_TASKS)
+		return -EINVAL;
+	if (cfg->strategy > KP_MODEL_REPLAY || (cfg->strategy == KP_MODEL_REPLAY && !cfg->schedule))
+		return -EINVAL;
+	if (model.running || kp_sched_ops == &model_ops)
+		return -EBUSY;		/* a run inside a run */
+	return 0;
+}
+
+/* One run; the strategy's prefix is set up by the caller. */
+static int run_once(const struct kp_model_config *cfg, struct kp_model_result *res)
+{
+	const struct kp_sched_ops *prev;
+	struct model_task *first;
+	bool diverged;
+	int err;
+
+	if (cfg->setup)
+		cfg->setup(cfg->arg);
+	model.cfg = cfg;
+	model.nr_tasks = cfg->nr_tasks;
+	model.max_steps = cfg->max_steps ? cfg->max_steps : 100000;
+	model.steps = model.switches = model.wait_seq = model.nr_choices = 0;
+	model.outcome = KP_MODEL_DONE;
+	err = start_tasks(cfg);
+	if (err)
+		return err;
+	model_strategy_start(&model.strategy, cfg, cfg->nr_tasks, model.expected_steps);
+	model_trace_reset(cfg->trace);
+
+	prev = kp_sched_register(&model_ops);
+	first = choose_next(-1, false, &diverged);
+	if (first) {
+		model.running = first;
+		model.switched_from = &model.caller;
+		model_coro_switch(&model.caller, &first->coro);
+	} else {
+		model.outcome = KP_MODEL_DIVERGED;
+	}
+	kp_sched_register(prev);
+
+	if (model.outcome == KP_MODEL_DONE)
+		model.expected_steps = model.steps;
+	memset(res, 0, sizeof(*res));
+	res->outcome = model.outcome;
+	res->steps = model.steps;
+	res->choices = model.nr_choices;
+	res->switches = model.switches;
+	res->schedule_truncated = model.nr_choices > MODEL_MAX_CHOICES ||
+		!model_schedule_format(model.choice, model.nr_choices, res->schedule,
+				       sizeof(res->schedule));
+	return 0;
+}
+
+int kp_model_run(const struct kp_model_config *cfg, struct kp_model_result *res)
+{
+	static struct model_choice replayed[MODEL_MAX_CHOICES];
+	int err = check_config(cfg);
+
+	if (err)
+		return err;
+	model.strategy.prefix = NULL;
+	model.strategy.prefix_len = 0;
+	model.strategy.prefix_by_index = false;
+	if (cfg->strategy == KP_MODEL_REPLAY) {
+		long n = model_schedule_parse(cfg->schedule, replayed, MODEL_MAX_CHOICES);
+
+		if (n < 0)
+			return -EINVAL;
+		model.strategy.prefix = replayed;
+		model.strategy.prefix_len = (unsigned long)n;
+	}
+	err = run_once(cfg, res);
+	if (err)
+		return err;
+	if (cfg->trace && res->outcome != KP_MODEL_DONE)
+		kp_model_print_trace(stderr);
+	report_end(res);
+	return 0;
+}
+
+/* ---- exploration ------------------------------------------------------------------------ */
+
+static unsigned long reports_so_far(void)
+{
+	unsigned long n = 0;
+
+	for (int k = 0; k < KP_REPORT_NR; k++)
+		n += kp_report_count((enum kp_report_kind)k);
+	return n;
+}
+
+/*
+ * The next prefix after a run whose choices are in model.choice: the
+ * deepest choice with an option left whose preemptions stay in bound
+ * takes that option, and everything after it is dropped. False when no
+ * such choice is left: the exploration is complete.
+ */
+static bool next_prefix(struct model_choice *prefix, unsigned long *len, unsigned int bound)
+{
+	unsigned long n = model.nr_choices < MODEL_MAX_CHOICES ? model.nr_choices : MODEL_MAX_CHOICES;
+	static unsigned int preempts_before[MODEL_MAX_CHOICES];
+	unsigned int spent = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		preempts_before[i] = spent;
+		spent += model_choice_cost(&model.choice[i], model.choice[i].index);
+	}
+	for (unsigned long i = n; i-- > 0;) {
+		const struct model_choice *c = &model.choice[i];
+
+		if (c->index + 1 < c->nr_options &&
+		    preempts_before[i] + model_choice_cost(c, c->index + 1u) <= bound) {
+			memcpy(prefix, model.choice, i * sizeof(*prefix));
+			prefix[i] = *c;
+			prefix[i].index++;
+			*len = i + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+int kp_model_explore(const struct kp_model_config *cfg, unsigned int preemption_bound,
+		     unsigned long max_runs, struct kp_model_explore_result *out)
+{
+	static struct model_choice prefix[MODEL_MAX_CHOICES];
+	struct kp_model_config c;
+	struct kp_model_result res;
+	unsigned long len = 0;
+	int err = check_config(cfg);
+
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	c = *cfg;
+	c.strategy = KP_MODEL_REPLAY;
+	c.spurious_wakeups = cfg->spurious_wakeups;
+	for (;;) {
+		unsigned long before = reports_so_far();
+
+		model.strategy.prefix = prefix;
+		model.strategy.prefix_len = len;
+		model.strategy.prefix_by_index = true;
+		err = run_once(&c, &res);
+		if (err)
+			return err;
+		report_end(&res);
+		out->runs++;
+		if (res.outcome != KP_MODEL_DONE || reports_so_far() != before) {
+			if (!out->failed++)
+				snprintf(out->first_failure, sizeof(out->first_failure), "%s",
+					 res.schedule);
+			if (res.outcome == KP_MODEL_DIVERGED)
+				break;	/* the test is not deterministic: stop */
+		}
+		if (model.nr_choices > MODEL_MAX_CHOICES) {
+			out->too_deep = true;	/* choices past the record: cannot go on */
+			break;
+		}
+		if (!next_prefix(prefix, &len, preemption_bound)) {
+			out->complete = true;
+			break;
+		}
+		if (max_runs && out->runs >= max_runs)
+			break;
+	}
+	model.strategy.prefix_by_index = false;
+	return 0;
+}

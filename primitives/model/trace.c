@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * trace.c - what a model run did, step by step, and its schedule string.
+ *
+ * The trace is a ring of the last KP_MODEL_TRACE_STEPS steps of the last
+ * run made with config.trace: each schedule point (the task, the
+ * operation, its order and address, the function performing it), each
+ * futex wait and wake, each task's end, and how the run ended.
+ *
+ * A schedule string is the run's choices, and only those (a point where
+ * one task could run is no choice): "kp1" then one token per choice,
+ * "<task>:<mask>" in hex, the task chosen (0x80 added for a spurious
+ * futex wake-up) and the mask of the options (bit i: task i could run;
+ * bit 8 + i: task i could be woken spuriously); a token repeated n times
+ * is written once with "*n". The mask is what lets a replay notice that
+ * the code changed under it. Example: "kp1 0:3 1:3*4 0:1".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/report.h"
+#include "model/internal.h"
+
+static struct model_step ring[KP_MODEL_TRACE_STEPS];
+static unsigned long ring_count;	/* steps recorded in this run */
+static bool ring_enabled;
+static char ring_end[256];
+
+static const char *const op_names[KP_OP_NR] = {
+	[KP_OP_LOAD] = "load", [KP_OP_STORE] = "store", [KP_OP_XCHG] = "xchg",
+	[KP_OP_CMPXCHG] = "cmpxchg", [KP_OP_FETCH_ADD] = "fetch_add",
+	[KP_OP_FETCH_SUB] = "fetch_sub", [KP_OP_FETCH_OR] = "fetch_or",
+	[KP_OP_FETCH_AND] = "fetch_and", [KP_OP_FENCE] = "fence", [KP_OP_SPIN] = "spin",
+	[KP_OP_YIELD] = "yield", [KP_OP_POINT] = "point",
+};
+
+const char *model_op_name(unsigned int kind)
+{
+	return kind < KP_OP_NR ? op_names[kind] : "?";
+}
+
+static const char *order_name(unsigned int order)
+{
+	static const char *const names[] = { "relaxed", "consume", "acquire", "release",
+					     "acq_rel", "seq_cst" };
+
+	return order < sizeof(names) / sizeof(names[0]) ? names[order] : "?";
+}
+
+void model_trace_reset(bool enabled)
+{
+	ring_enabled = enabled;
+	ring_count = 0;
+	ring_end[0] = '\0';
+}
+
+void model_trace_add(unsigned long step, unsigned int task, enum model_event ev,
+		     const struct kp_sched_op *op, const void *ip, unsigned long value)
+{
+	struct model_step *s;
+
+	if (!ring_enabled)
+		return;
+	s = &ring[ring_count++ % KP_MODEL_TRACE_STEPS];
+	*s = (struct model_step){ .step = step, .task = (uint8_t)task, .event = (uint8_t)ev,
+				  .ip = ip, .value = value };
+	if (op)
+		s->op = *op;
+}
+
+void model_trace_end(const char *how)
+{
+	if (ring_enabled)
+		snprintf(ring_end, sizeof(ring_end), "%s", how);
+}
+
+static void print_step(FILE *out, const struct model_step *s)
+{
+	fprintf(out, "%6lu  task %u  ", s->step, s->task);
+	switch (s->event) {
+	case MODEL_EV_OP:
+		fprintf(out, "%-9s", model_op_name(s->op.kind));
+		if (s->op.kind <= KP_OP_FENCE)
+			fprintf(out, " %-7s", order_name(s->op.order));
+		if (s->op.addr)
+			fprintf(out, " %u@%p", s->op.size, (const void *)s->op.addr);
+		break;
+	case MODEL_EV_WAIT:
+		fprintf(out, "futex_wait %p (== %lu): blocked", (const void *)s->op.addr, s->value);
+		break;
+	case MODEL_EV_WAIT_AGAIN:
+		fprintf(out, "futex_wait %p: changed, -EAGAIN", (const void *)s->op.addr);
+		break;
+	case MODEL_EV_WAKE:
+		fprintf(out, "futex_wake %p: %lu woken", (const void *)s->op.addr, s->value);
+		break;
+	case MODEL_EV_SPURIOUS:
+		fprintf(out, "woken spuriously from %p", (const void *)s->op.addr);
+		break;
+	case MODEL_EV_END:
+		fprintf(out, "returned");
+		break;
+	}
+	if (s->ip)
+		fprintf(out, "  in %s", kp_symbol(s->ip));
+	fputc('\n', out);
+}
+
+void kp_model_print_trace(FILE *out)
+{
+	unsigned long first = ring_count > KP_MODEL_TRACE_STEPS ?
+			      ring_count - KP_MODEL_TRACE_STEPS : 0;
+
+	if (!ring_enabled) {
+		fprintf(out, "model trace: none (run with config.trace set)\n");
+		return;
+	}
+	if (first)
+		fprintf(out, "model trace: the last %d of %lu steps\n", KP_MODEL_TRACE_STEPS,
+			ring_count);
+	fprintf(out, "  step  task  operation\n");
+	for (unsigned long i = first; i < ring_count; i++)
+		print_step(out, &ring[i % KP_MODEL_TRACE_STEPS]);
+	if (ring_end[0])
+		fprintf(out, "end: %s\n", ring_end);
+}
+
+bool model_schedule_format(const struct model_choice *c, unsigned long n, char *buf, size_t size)
+{
+	size_t used = (size_t)snprintf(buf, size, "kp1");
+
+	for (unsigned long i = 0; i < n && used < size;) {
+		unsigned long run = 1;
+
+		while (i + run < n && c[i + run].chosen == c[i].chosen && c[i + run].mask == c[i].mask)
+			run++;
+		used += (size_t)snprintf(buf + used, size - used, run > 1 ? " %x:%x*%lu" : " %x:%x",
+					 c[i].chosen, c[i].mask, run);
+		i += run;
+	}
+	if (used >= size) {
+		buf[size - 1] = '\0';
+		return false;
+	}
+	return true;
+}
+
+long model_schedule_parse(const char *str, struct model_choice *c, unsigned long max)
+{
+	unsigned long n = 0;
+	const char *p = str;
+
+	if (strncmp(p, "kp1", 3) || (p[3] && p[3] != ' '))
+		return -1;
+	p += 3;
+	while (*p) {
+		unsigned long chosen, mask, run = 1;
+		char *end;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		chosen = strtoul(p, &end, 16);
+		if (end == p || *end != ':')
+			return -1;
+		p = end + 1;
+		mask = strtoul(p, &end, 16);
+		if (end == p)
+			return -1;
+		p = end;
+		if (*p == '*') {
+			run = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || !run)
+				return -1;
+			p = end;
+		}
+		if (*p && *p != ' ')
+			return -1;
+		if (chosen > 0xff || mask > 0xffff || (chosen & 0x7f) >= KP_MODEL_MAX_TASKS ||
+		    run > max - n)
+			return -1;
+		while (run--)
+			c[n++] = (struct model_choice){ .chosen = (uint8_t)chosen,
+							.mask = (uint16_t)mask };
+	}
+	return (long)n;
+}

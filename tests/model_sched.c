@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: MIT
+/*
+ * model_sched.c - the model scheduler (primitives/model/) against its
+ * contract, and every kprim lock explored under it.
+ *
+ * The scheduler: an exhaustive exploration finds the lost update of a
+ * racy increment, and finds none in the same increment done with an RMW;
+ * a task blocked for ever is a deadlock and one spinning for ever a
+ * livelock, each reported with what the tasks wait on and the schedule;
+ * a schedule string replays the same run, and one that no longer matches
+ * the code diverges instead of running something else; the same input
+ * gives the same schedule; a bad configuration or schedule is refused.
+ *
+ * The locks: two tasks, each taking the lock twice around a critical
+ * section that checks it is alone, explored exhaustively within a
+ * preemption bound of 2, with and without spurious futex wake-ups. Every
+ * run must end with both tasks done (no lost wake-up: a deadlock fails
+ * the run), nobody inside a section with another, and no report.
+ */
+#include <errno.h>
+
+#include "kp_test.h"
+
+/* ---- the scheduler ------------------------------------------------------------------ */
+
+static int shared;
+static int finished;
+
+/* The last task to finish checks that no increment was lost. */
+static void check_when_last(unsigned int nr_tasks)
+{
+	if (kp_atomic_fetch_add(&finished, 1, KP_RELAXED) + 1 == (int)nr_tasks &&
+	    kp_atomic_load(&shared, KP_RELAXED) != (int)nr_tasks)
+		kp_report(KP_REPORT_INVARIANT, NULL, "lost update: %d of %u increments",
+			  kp_atomic_load(&shared, KP_RELAXED), nr_tasks);
+}
+
+static void racy_increment(unsigned int id, void *arg)
+{
+	int v = kp_atomic_load(&shared, KP_RELAXED);
+
+	(void)id, (void)arg;
+	kp_atomic_store(&shared, v + 1, KP_RELAXED);
+	check_when_last(2);
+}
+
+static void zero_counters(void *arg)
+{
+	(void)arg;
+	shared = finished = 0;
+}
+
+static void atomic_increment(unsigned int id, void *arg)
+{
+	(void)id, (void)arg;
+	kp_atomic_fetch_add(&shared, 1, KP_RELAXED);
+}
+
+static void test_exploration_finds_a_lost_update(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = racy_increment,
+				       .setup = zero_counters };
+	struct kp_model_explore_result res;
+	struct kp_model_result r;
+
+	(void)state;
+	assert_int_equal(kp_model_explore(&cfg, 2, 0, &res), 0);
+	assert_true(res.complete);
+	assert_true(res.runs >= 4);
+	assert_true(res.failed > 0 && res.failed < res.runs);
+	assert_true(kp_report_count(KP_REPORT_INVARIANT) == res.failed);
+
+	/* The first failing schedule, replayed, loses the update again. */
+	kp_report_reset();
+	cfg.strategy = KP_MODEL_REPLAY;
+	cfg.schedule = res.first_failure;
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(r.outcome, KP_MODEL_DONE);
+	assert_int_equal(shared, 1);
+	assert_reports(KP_REPORT_INVARIANT, 1);
+	assert_msg_contains("lost update: 1 of 2 increments");
+}
+
+static void test_an_rmw_loses_nothing(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 3, .task_fn = atomic_increment,
+				       .strategy = KP_MODEL_RANDOM };
+
+	(void)state;
+	for (int seed = 0; seed < 64; seed++) {
+		struct kp_model_result r;
+
+		cfg.seed = (uint64_t)seed;
+		shared = 0;
+		assert_int_equal(kp_model_run(&cfg, &r), 0);
+		assert_int_equal(r.outcome, KP_MODEL_DONE);
+		assert_int_equal(shared, 3);
+	}
+	assert_no_reports();
+}
+
+static uint32_t never_woken;
+
+static void wait_for_ever(unsigned int id, void *arg)
+{
+	(void)arg;
+	if (id == 0)
+		kp_futex_wait(&never_woken, 0);
+	kp_atomic_fetch_add(&shared, 1, KP_RELAXED);
+}
+
+static void test_a_task_blocked_for_ever_is_a_deadlock(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = wait_for_ever,
+				       .strategy = KP_MODEL_PCT, .seed = 1 };
+	struct kp_model_result r;
+
+	(void)state;
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(r.outcome, KP_MODEL_DEADLOCK);
+	assert_reports(KP_REPORT_DEADLOCK, 1);
+	assert_msg_contains("BUG: model deadlock: no task can run");
+	assert_msg_contains("task 0: blocked in futex_wait(");
+	assert_msg_contains("schedule: kp1");
+	/* The abandoned task's stack is reused: the next run starts clean. */
+	kp_report_reset();
+	cfg.nr_tasks = 1;
+	cfg.task_fn = atomic_increment;
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(r.outcome, KP_MODEL_DONE);
+	assert_no_reports();
+}
+
+static int flag;
+
+static void spin_for_ever(unsigned int id, void *arg)
+{
+	(void)id, (void)arg;
+	while (!kp_atomic_load(&flag, KP_ACQUIRE))
+		cpu_relax();
+}
+
+static void test_a_task_spinning_for_ever_is_a_livelock(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = spin_for_ever,
+				       .strategy = KP_MODEL_RANDOM, .max_steps = 500 };
+	struct kp_model_result r;
+
+	(void)state;
+	flag = 0;
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(r.outcome, KP_MODEL_LIVELOCK);
+	assert_int_equal(r.steps, 501);
+	assert_reports(KP_REPORT_LIVELOCK, 1);
+	assert_msg_contains("BUG: model livelock: 500 steps without an end");
+	assert_msg_contains("runnable, last");
+}
+
+/* A run whose result depends on the interleaving: who stores last. */
+static int last_writer;
+
+static void store_id(unsigned int id, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 8; i++)
+		kp_atomic_store(&last_writer, (int)id, KP_RELAXED);
+}
+
+static void test_a_schedule_replays_and_a_stale_one_diverges(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 3, .task_fn = store_id,
+				       .strategy = KP_MODEL_RANDOM };
+	struct kp_model_result first, again, stale;
+	char schedule[1024];
+	int writer;
+
+	(void)state;
+	for (uint64_t seed = 0; seed < 16; seed++) {
+		cfg.strategy = KP_MODEL_RANDOM;
+		cfg.seed = seed;
+		assert_int_equal(kp_model_run(&cfg, &first), 0);
+		writer = last_writer;
+		snprintf(schedule, sizeof(schedule), "%s", first.schedule);
+		assert_false(first.schedule_truncated);
+
+		cfg.strategy = KP_MODEL_REPLAY;
+		cfg.schedule = schedule;
+		last_writer = -1;
+		assert_int_equal(kp_model_run(&cfg, &again), 0);
+		assert_int_equal(again.outcome, KP_MODEL_DONE);
+		assert_string_equal(again.schedule, first.schedule);
+		assert_int_equal(last_writer, writer);
+		assert_int_equal(again.steps, first.steps);
+	}
+	/* The same schedule on code with fewer tasks: its masks no longer match. */
+	cfg.nr_tasks = 2;
+	assert_int_equal(kp_model_run(&cfg, &stale), 0);
+	assert_int_equal(stale.outcome, KP_MODEL_DIVERGED);
+	assert_no_reports();
+}
+
+static void test_the_same_input_is_the_same_schedule(void **state)
+{
+	static const uint8_t input[] = { 7, 3, 200, 1, 1, 0, 9, 4, 4, 4, 13 };
+	struct kp_model_config cfg = { .nr_tasks = 3, .task_fn = store_id,
+				       .strategy = KP_MODEL_INPUT, .input = input,
+				       .input_size = sizeof(input) };
+	struct kp_model_result a, b;
+
+	(void)state;
+	assert_int_equal(kp_model_run(&cfg, &a), 0);
+	assert_int_equal(kp_model_run(&cfg, &b), 0);
+	assert_string_equal(a.schedule, b.schedule);
+	assert_true(a.choices > sizeof(input));	/* past the bytes, PCT seeded by them */
+	assert_no_reports();
+}
+
+static void test_bad_configurations_are_refused(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = store_id };
+	struct kp_model_result r;
+	static const char *const bad[] = { "", "kp2 0:3", "kp1 0", "kp1 0:3*0", "kp1 9:3",
+					   "kp1 0:3x", "kp1 0:3*99999" };
+
+	(void)state;
+	cfg.nr_tasks = 0;
+	assert_int_equal(kp_model_run(&cfg, &r), -EINVAL);
+	cfg.nr_tasks = KP_MODEL_MAX_TASKS + 1;
+	assert_int_equal(kp_model_run(&cfg, &r), -EINVAL);
+	cfg.nr_tasks = 2;
+	cfg.task_fn = NULL;
+	assert_int_equal(kp_model_run(&cfg, &r), -EINVAL);
+	cfg.task_fn = store_id;
+	cfg.strategy = KP_MODEL_REPLAY;
+	cfg.schedule = NULL;
+	assert_int_equal(kp_model_run(&cfg, &r), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg.schedule = bad[i];
+		assert_int_equal(kp_model_run(&cfg, &r), -EINVAL);
+	}
+	cfg.schedule = "kp1";		/* no choices: valid */
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(r.outcome, KP_MODEL_DIVERGED);	/* but this run has some */
+}
+
+static int nested_result;
+
+static void run_inside_a_run(unsigned int id, void *arg)
+{
+	struct kp_model_config cfg = { .nr_tasks = 1, .task_fn = store_id };
+	struct kp_model_result r;
+
+	(void)id, (void)arg;
+	nested_result = kp_model_run(&cfg, &r);
+}
+
+static void test_a_run_inside_a_run_is_refused(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 1, .task_fn = run_inside_a_run };
+	struct kp_model_result r;
+
+	(void)state;
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(nested_result, -EBUSY);
+}
+
+/* ---- every lock, explored ------------------------------------------------------------- */
+
+enum lock_kind { MUTEX, SMUTEX, RAW_SPINLOCK, SPINLOCK_IRQSAVE, NOWAIT, MUTEX_GUARD, NR_LOCK_KINDS };
+
+static const char *const lock_names[NR_LOCK_KINDS] = {
+	"mutex", "smutex", "raw_spinlock", "spinlock_irqsave", "nowait_lock", "guard(mutex)",
+};
+
+static struct mutex the_mutex;
+static struct smutex the_smutex;
+static raw_spinlock_t the_raw;
+static spinlock_t the_spin;
+static struct nowait_lock the_nowait;
+static int inside, entries;
+
+static void critical_section(void)
+{
+	if (kp_atomic_fetch_add(&inside, 1, KP_RELAXED) != 0)
+		kp_report(KP_REPORT_INVARIANT, NULL, "two tasks inside one critical section");
+	kp_atomic_fetch_add(&entries, 1, KP_RELAXED);
+	kp_atomic_fetch_sub(&inside, 1, KP_RELAXED);
+}
+
+static void guarded_section(void)
+{
+	guard(mutex)(&the_mutex);
+	critical_section();
+}
+
+static void lock_twice(unsigned int id, void *arg)
+{
+	enum lock_kind kind = (enum lock_kind)(uintptr_t)arg;
+	unsigned long flags;
+
+	(void)id;
+	for (int i = 0; i < 2; i++) {
+		switch (kind) {
+		case MUTEX:
+			mutex_lock(&the_mutex);
+			critical_section();
+			mutex_unlock(&the_mutex);
+			break;
+		case SMUTEX:
+			smutex_lock(&the_smutex);
+			critical_section();
+			smutex_unlock(&the_smutex);
+			break;
+		case RAW_SPINLOCK:
+			raw_spin_lock(&the_raw);
+			critical_section();
+			raw_spin_unlock(&the_raw);
+			break;
+		case SPINLOCK_IRQSAVE:
+			spin_lock_irqsave(&the_spin, flags);
+			critical_section();
+			spin_unlock_irqrestore(&the_spin, flags);
+			break;
+		case NOWAIT:
+			while (!nowait_trylock(&the_nowait))
+				cpu_relax();
+			critical_section();
+			nowait_unlock(&the_nowait);
+			break;
+		case MUTEX_GUARD:
+			guarded_section();
+			break;
+		case NR_LOCK_KINDS:
+			break;
+		}
+	}
+}
+
+static void init_locks(void *arg)
+{
+	(void)arg;
+	mutex_init(&the_mutex);
+	smutex_init(&the_smutex);
+	raw_spin_lock_init(&the_raw);
+	spin_lock_init(&the_spin);
+	nowait_lock_init(&the_nowait);
+	inside = 0;
+}
+
+static void explore_lock(enum lock_kind kind, bool spurious)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = lock_twice,
+				       .arg = (void *)(uintptr_t)kind, .setup = init_locks,
+				       .max_steps = 20000, .spurious_wakeups = spurious };
+	struct kp_model_explore_result res;
+
+	entries = 0;
+	assert_int_equal(kp_model_explore(&cfg, 2, 200000, &res), 0);
+	printf("# %s%s: %lu interleavings, %s\n", lock_names[kind],
+	       spurious ? " (spurious wake-ups)" : "", res.runs,
+	       res.complete ? "complete" : res.too_deep ? "a run too deep" : "the run limit");
+	if (res.failed)
+		printf("# first failure: %s\n", res.first_failure);
+	assert_int_equal(res.failed, 0);
+	assert_true(res.complete);
+	assert_true(res.runs > 1);
+	assert_int_equal(entries, 4 * (int)res.runs);
+	assert_no_reports();
+}
+
+static void test_explore_mutex(void **state)
+{
+	(void)state;
+	explore_lock(MUTEX, false);
+	explore_lock(MUTEX, true);
+}
+
+static void test_explore_smutex(void **state)
+{
+	(void)state;
+	explore_lock(SMUTEX, false);
+	explore_lock(SMUTEX, true);
+}
+
+static void test_explore_raw_spinlock(void **state)
+{
+	(void)state;
+	explore_lock(RAW_SPINLOCK, false);
+}
+
+static void test_explore_spinlock_irqsave(void **state)
+{
+	(void)state;
+	explore_lock(SPINLOCK_IRQSAVE, false);
+}
+
+static void test_explore_nowait_lock(void **state)
+{
+	(void)state;
+	explore_lock(NOWAIT, false);
+}
+
+static void test_explore_mutex_guard(void **state)
+{
+	(void)state;
+	explore_lock(MUTEX_GUARD, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		kp_unit_test(test_exploration_finds_a_lost_update),
+		kp_unit_test(test_an_rmw_loses_nothing),
+		kp_unit_test(test_a_task_blocked_for_ever_is_a_deadlock),
+		kp_unit_test(test_a_task_spinning_for_ever_is_a_livelock),
+		kp_unit_test(test_a_schedule_replays_and_a_stale_one_diverges),
+		kp_unit_test(test_the_same_input_is_the_same_schedule),
+		kp_unit_test(test_bad_configurations_are_refused),
+		kp_unit_test(test_a_run_inside_a_run_is_refused),
+		kp_unit_test(test_explore_mutex),
+		kp_unit_test(test_explore_smutex),
+		kp_unit_test(test_explore_raw_spinlock),
+		kp_unit_test(test_explore_spinlock_irqsave),
+		kp_unit_test(test_explore_nowait_lock),
+		kp_unit_test(test_explore_mutex_guard),
+	};
+
+	return kp_run_tests("model-sched", tests);
+}
