@@ -23,6 +23,15 @@ static void fuzz_report_handler(const struct kp_report *r)
 	}
 	fprintf(fuzz_stderr(), "fuzz: unexpected report %s: %s\n", kp_report_kind_name(r->kind),
 		r->msg);
+	fuzz_abort();
+}
+
+void fuzz_abort(void)
+{
+#ifdef KP_MODEL
+	if (getenv("KP_MODEL_TRACE"))
+		kp_model_print_trace(fuzz_stderr());
+#endif
 	abort();
 }
 

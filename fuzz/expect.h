@@ -19,12 +19,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 /* The process's stderr, even while kprim's warnings are captured. */
 FILE *fuzz_stderr(void);
 
+/*
+ * End the input as a crash, so libFuzzer saves it: with KP_MODEL_TRACE set
+ * in the environment, a schedule target's run so far is printed first.
+ */
+__attribute__((noreturn)) void fuzz_abort(void);
+
 #define fuzz_assert(cond)						\
 	do {								\
 		if (!(cond)) {						\
 			fprintf(fuzz_stderr(), "%s:%d: fuzz assertion failed: %s\n", \
 				__FILE__, __LINE__, #cond);		\
-			abort();					\
+			fuzz_abort();					\
 		}							\
 	} while (0)
 

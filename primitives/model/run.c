@@ -115,7 +115,8 @@ static void build_options(struct model_options *o, int cur, bool spins)
 	if (cur_goes_on && spins)
 		add_option(o, (unsigned int)cur, false);
 	o->nr_plain = o->nr;
-	if (model.cfg->spurious_wakeups)
+	/* Nobody can run: a deadlock, which no spurious wake-up may hide. */
+	if (model.cfg->spurious_wakeups && o->nr)
 		for (unsigned int i = 0; i < model.nr_tasks; i++)
 			if (model.tasks[i].state == TASK_BLOCKED)
 				add_option(o, i, true);

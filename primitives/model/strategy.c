@@ -104,11 +104,12 @@ void model_strategy_spin(struct model_strategy_state *s, unsigned int task)
 	s->priority[task] = --s->lowest;
 }
 
+/* PCT and RANDOM never wake a task spuriously: only an input or an exploration does. */
 static int pct_choose(const struct model_strategy_state *s, const struct model_options *o)
 {
 	int best = 0;
 
-	for (unsigned int i = 1; i < o->nr; i++)
+	for (unsigned int i = 1; i < o->nr_plain; i++)
 		if (s->priority[o->task[i]] > s->priority[o->task[best]])
 			best = (int)i;
 	return best;
@@ -119,7 +120,7 @@ int model_strategy_choose(struct model_strategy_state *s, const struct model_opt
 {
 	(void)step, (void)cur;
 	switch (s->kind) {
-	case KP_MODEL_INPUT:
+	case KP_MODEL_INPUT:	/* the bytes may pick a spurious wake-up; PCT after them not */
 		if (s->input_left) {
 			s->input_left--;
 			return *s->input++ % o->nr;
@@ -128,7 +129,7 @@ int model_strategy_choose(struct model_strategy_state *s, const struct model_opt
 	case KP_MODEL_PCT:
 		return pct_choose(s, o);
 	case KP_MODEL_RANDOM:
-		return (int)rng_below(&s->rng, o->nr);
+		return (int)rng_below(&s->rng, o->nr_plain);
 	case KP_MODEL_REPLAY:
 		if (nth >= s->prefix_len)	/* exploration: the default past the prefix */
 			return s->prefix_by_index ? 0 : -1;

@@ -24,7 +24,18 @@
 #include "core/report.h"
 #include "sync/mutex.h"
 
-#define SPIN_BUDGET	2000	/* cpu_relax() rounds before a spinner gives up */
+/*
+ * cpu_relax() rounds before a spinner gives up. Under the model scheduler
+ * every round is a schedule point and a spinner only spins while its
+ * owner is switched away from, so a model run would have to pick the
+ * spinner thousands of times before the wait list came into play: there
+ * the budget is one round, and both paths are explored.
+ */
+#ifdef KP_MODEL
+#define SPIN_BUDGET	1
+#else
+#define SPIN_BUDGET	2000
+#endif
 
 struct mutex_waiter {
 	struct mutex_waiter *prev, *next;
