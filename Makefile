@@ -77,8 +77,10 @@ PC_FILE := $(BUILD)/kprim-$(VARIANT).pc
 KP_LDFLAGS := -rdynamic $(ldflags.$(VARIANT)) $(LDFLAGS)
 KP_LIBS := -lpthread -ldl -lm
 
-# The model scheduler (primitives/model/) is part of the variants that have KP_MODEL.
-LIB_SRCS := $(sort $(filter-out $(if $(filter KP_MODEL,$(config.$(VARIANT))),,primitives/model/%),\
+# The model scheduler (primitives/model/) is part of the variants that have
+# KP_MODEL; its coroutines (coro.c) of every variant, for bench_model.
+MODEL_ONLY_SRCS := $(filter-out primitives/model/coro.c,$(wildcard primitives/model/*.c))
+LIB_SRCS := $(sort $(filter-out $(if $(filter KP_MODEL,$(config.$(VARIANT))),,$(MODEL_ONLY_SRCS)),\
 	$(wildcard primitives/*/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libkprim.a
@@ -178,7 +180,7 @@ $(BUILD)/tests/test_topo: TEST_EXTRA_LIBS = -lhwloc
 
 KPRIM_VERSION := 0.1.0
 PREFIX ?= /usr/local
-INTERNAL_HEADERS := primitives/alloc/slub.h primitives/model/internal.h
+INTERNAL_HEADERS := primitives/alloc/slub.h primitives/model/internal.h primitives/model/coro.h
 PUBLIC_HEADERS := primitives/kprim.h $(filter-out $(INTERNAL_HEADERS),$(sort $(wildcard primitives/*/*.h)))
 HEADER_DIRS := $(sort $(patsubst primitives/%/,%,$(dir $(PUBLIC_HEADERS))))
 

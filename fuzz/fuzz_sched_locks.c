@@ -23,7 +23,8 @@
  * so libFuzzer keeps the input.
  *
  * KP_MODEL_TRACE=1 in the environment prints the run's trace, step by
- * step, when one fails (scripts/model-replay.sh does it for a saved input).
+ * step, when one fails; KP_MODEL_TRACE=all after every run, with its
+ * schedule string (scripts/model-replay.sh does that for a saved input).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.input_size = size - header;
 
 	fuzz_assert(kp_model_run(&cfg, &res) == 0);
+	if (cfg.trace && !strcmp(getenv("KP_MODEL_TRACE"), "all")) {
+		kp_model_print_trace(fuzz_stderr());
+		fprintf(fuzz_stderr(), "schedule: %s\n", res.schedule);
+	}
 	/* A deadlock or livelock was reported, and aborted, in kp_model_run(). */
 	fuzz_assert(res.outcome == KP_MODEL_DONE);
 	fuzz_assert(inside == 0 && holder == -1);

@@ -58,6 +58,7 @@ JOBS = [
     ("locks", "bench_locks", "^locks/", "compact"),
     ("locks_mt-compact", "bench_locks", "^locks_mt/", "compact"),
     ("locks_mt-scatter", "bench_locks", "^locks_mt/", "scatter"),
+    ("model", "bench_model", "^model/", "compact"),
 ]
 
 # kprim's allocators and the four peers install-deps.sh provides.
@@ -83,6 +84,7 @@ EXPECTED = {
                    + ["alloc/cache_bulk/kprim", "alloc/cache_loop/kprim",
                       "alloc/pressure/gfp_atomic", "alloc/pressure/gfp_kernel"]
                    + [f"alloc_mt/remote/{impl}" for impl in ALLOC_IMPLS],
+    "bench_model": ["model/switch/kprim", "model/switch/swapcontext"],
     "bench_locks": [f"locks/uncontended/{impl}" for impl in LOCK_IMPLS]
                    + [f"locks_mt/{op}/{impl}" for op in ("contended", "trylock")
                       for impl in LOCK_IMPLS],
@@ -735,6 +737,10 @@ def cmd_headline(args):
         if p is not None and n is not None:
             print(f"  {'shim overhead, ' + op + ', plain - native':46} "
                   f"{f'{p - n:+.3f} ns/iter':>22}")
+    k, u = med("model", "switch", "kprim"), med("model", "switch", "swapcontext")
+    if k and u:
+        print(f"  {'model task switch / glibc swapcontext':46} "
+              f"{f'{k:.2f} / {u:.2f} ns = {k / u:.3f}x':>22}  <= 10 ns")
     cvs = [r["real_cv"] for s in ("ref", "shim") for r in suites.get(s, [])
            if r["threads"] == 1 and r["repetitions"] > 1]
     if cvs:

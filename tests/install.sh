@@ -100,6 +100,24 @@ for v in $variants; do
 	fi
 done
 
+# ---- the model example, against the model variant's .pc -----------------------
+if make_quiet lib VARIANT=model; then
+	# shellcheck disable=SC2046
+	if out=$(cc "${WFLAGS[@]}" $(pc model --cflags) examples/model_account.c $(pc model --libs) \
+		-o "$tmp/model_account" 2>&1); then
+		out=$("$tmp/model_account" 2>&1); rc=$?
+		expect "examples/model_account.c: the model tells the racy withdrawal from the right one, and replays it" \
+			"$out" eval '[ $rc -eq 0 ] && has_all "$out" "withdraw: " " 0 overdrawn" \
+				"withdraw_racy: " "first overdraft: schedule \"kp1 " "replayed: balance -40" \
+				"  step  task  operation" "end: every task returned" &&
+				! has "$out" "withdraw_racy: 0 interleavings"'
+	else
+		not_ok "examples/model_account.c builds against kprim-model" "$out"
+	fi
+else
+	not_ok "kprim-model: make lib VARIANT=model"
+fi
+
 # ---- mismatches fail loudly ---------------------------------------------------
 make_quiet lib VARIANT=release && make_quiet lib VARIANT=debug && make_quiet lib VARIANT=asan ||
 	die "cannot build the release, debug and asan libraries"

@@ -13,7 +13,7 @@
  *
  * The locks: two tasks, each taking the lock twice around a critical
  * section that checks it is alone, explored exhaustively within a
- * preemption bound of 2, with and without spurious futex wake-ups. Every
+ * preemption bound of 3, with and without spurious futex wake-ups. Every
  * run must end with both tasks done (no lost wake-up: a deadlock fails
  * the run), nobody inside a section with another, and no report.
  */
@@ -355,7 +355,7 @@ static void explore_lock(enum lock_kind kind, bool spurious)
 	struct kp_model_explore_result res;
 
 	entries = 0;
-	assert_int_equal(kp_model_explore(&cfg, 2, 200000, &res), 0);
+	assert_int_equal(kp_model_explore(&cfg, 3, 200000, &res), 0);
 	printf("# %s%s: %lu interleavings, %s\n", lock_names[kind],
 	       spurious ? " (spurious wake-ups)" : "", res.runs,
 	       res.complete ? "complete" : res.too_deep ? "a run too deep" : "the run limit");

@@ -17,7 +17,8 @@
  *               struct lockdep_map, struct kp_task by the held-lock stack
  *   KP_MODEL    schedule points in every atomic, futexes and kp_current()
  *               handed to a registered model scheduler; the library holds
- *               the scheduler (model/model.h, kp_model_run())
+ *               the scheduler (model/model.h, kp_model_run()); struct
+ *               kp_task grows by sched_quiet
  *   KP_ASAN     the library is built with AddressSanitizer: freed slab
  *               objects are poisoned; the program must be built with
  *               -fsanitize=address too

@@ -126,9 +126,11 @@ void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg)
 {
 	kp_report_fn handler;
 
+	kp_sched_quiet_begin();		/* counting a report is no schedule point */
 	if ((unsigned int)kind < KP_REPORT_NR)
 		kp_atomic_fetch_add(&report_counts[kind], 1, KP_RELAXED);
 	handler = kp_atomic_load(&report_handler, KP_ACQUIRE);
+	kp_sched_quiet_end();
 	handler(&(struct kp_report){ .kind = kind, .msg = msg, .caller = caller });
 }
 

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/compiler.h"
 
 struct kp_task;
 
@@ -107,10 +107,13 @@ const struct kp_sched_ops *kp_sched_register(const struct kp_sched_ops *ops);
  *
  * Every kp_atomic_*, cpu_relax() and kp_yield() passes one. Nothing at
  * all in release builds; in a model build, a call into the registered
- * scheduler, if any. kp_sched_point() is a point with no access.
+ * scheduler, if any. kp_sched_point() is a point with no access. Always
+ * inlined, so the scheduler's __builtin_return_address(0) is in the code
+ * that performs the access, whatever the caller's optimisation level.
  */
-static inline void kp_sched_point_op(enum kp_sched_op_kind kind, const volatile void *addr,
-				     unsigned int size, int order)
+static __always_inline void kp_sched_point_op(enum kp_sched_op_kind kind,
+					      const volatile void *addr, unsigned int size,
+					      int order)
 {
 	if (kp_sched_ops) {
 		const struct kp_sched_op op = {

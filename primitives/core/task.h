@@ -58,6 +58,9 @@ struct kp_task {
 	unsigned int lockdep_depth;
 	struct kp_held_lock held_locks[KP_MAX_LOCK_DEPTH];
 #endif
+#ifdef KP_MODEL
+	unsigned int sched_quiet;	/* > 0: this task's schedule points are none */
+#endif
 };
 
 /*
@@ -109,6 +112,34 @@ static __always_inline struct kp_task *kp_current(void)
 #endif
 	return &kp_thread_task;
 }
+
+/**
+ * kp_sched_quiet_begin - the running task's schedule points are none until the end
+ *
+ * For the checkers' own atomics (lockdep's tables, the report counts):
+ * they are not the code under test, and a switch inside them would only
+ * multiply the interleavings a model run explores and clutter its trace.
+ * Nests; kp_sched_quiet_end() ends it. Nothing in builds without KP_MODEL.
+ */
+#ifdef KP_MODEL
+static inline void kp_sched_quiet_begin(void)
+{
+	kp_current()->sched_quiet++;
+}
+
+static inline void kp_sched_quiet_end(void)
+{
+	kp_current()->sched_quiet--;
+}
+#else
+static inline void kp_sched_quiet_begin(void)
+{
+}
+
+static inline void kp_sched_quiet_end(void)
+{
+}
+#endif
 
 /**
  * kp_task_pid - a task's pid

@@ -29,7 +29,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "model/internal.h"
+#include "core/compiler.h"
+#include "model/coro.h"
 
 #ifdef KP_ASAN
 #include <sanitizer/asan_interface.h>

@@ -4,7 +4,7 @@
  * primitives/model/ includes it. model_* names are the files' common
  * ground, kp_model_* the users' (model.h).
  *
- * coro.c switches stacks and knows no policy; strategy.c picks among the
+ * coro.c (coro.h) switches stacks and knows no policy; strategy.c picks among the
  * options at a choice and knows no stacks; trace.c keeps the steps and
  * the schedule strings; run.c is the scheduler itself: task states,
  * futexes, the run loop, deadlock and livelock.
@@ -15,23 +15,7 @@
 #include "core/task.h"
 #include "model/model.h"
 
-/* ---- coro.c --------------------------------------------------------------------- */
-
-struct model_coro {
-	void *sp;		/* saved stack pointer while switched away */
-	void *stack;		/* the stack's lowest usable byte; NULL: the OS thread's */
-	size_t stack_size;
-	void *asan_fake_stack;	/* ASan's fake-stack handle while switched away */
-};
-
-/* Give c a stack (kept for reuse) and make entry its first code. 0 or -ENOMEM. */
-int model_coro_init(struct model_coro *c, void (*entry)(void));
-/* Switch from the running coroutine to another; returns when switched back to. */
-void model_coro_switch(struct model_coro *from, struct model_coro *to);
-/* As model_coro_switch(), for a coroutine that will never run again. */
-__attribute__((noreturn)) void model_coro_exit(struct model_coro *from, struct model_coro *to);
-/* The first thing a new coroutine's entry calls (ASan's end of the switch). */
-void model_coro_started(struct model_coro *self, struct model_coro *from);
+#include "model/coro.h"
 
 /* ---- strategy.c ----------------------------------------------------------------- */
 

@@ -210,8 +210,8 @@ static void model_sched_point(const struct kp_sched_op *op)
 	struct model_task *self = model.running;
 	bool spins;
 
-	if (!self)
-		return;		/* the scheduler's own code, on the caller's stack */
+	if (!self || self->task.sched_quiet)
+		return;		/* the scheduler's own code, or a checker's (lockdep) */
 	step(self, MODEL_EV_OP, op, __builtin_return_address(0), 0);
 	spins = op->kind == KP_OP_SPIN || op->kind == KP_OP_YIELD;
 	if (spins)
@@ -450,8 +450,6 @@ int kp_model_run(const struct kp_model_config *cfg, struct kp_model_result *res)
 	err = run_once(cfg, res);
 	if (err)
 		return err;
-	if (cfg->trace && res->outcome != KP_MODEL_DONE)
-		kp_model_print_trace(stderr);
 	report_end(res);
 	return 0;
 }

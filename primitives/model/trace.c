@@ -15,6 +15,8 @@
  * is written once with "*n". The mask is what lets a replay notice that
  * the code changed under it. Example: "kp1 0:3 1:3*4 0:1".
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,28 @@ void model_trace_end(const char *how)
 		snprintf(ring_end, sizeof(ring_end), "%s", how);
 }
 
+/*
+ * Where: the function's name where the dynamic symbol table has it (link
+ * with -rdynamic, as the pkg-config files do), else the object and the
+ * offset in it, which `addr2line -f -i -e OBJECT OFFSET` turns into a
+ * line. ip is a return address: the offset is of the byte before it, in
+ * the call itself, so that the line is the call's and not the next one's.
+ */
+static void print_where(FILE *out, const void *ip)
+{
+	const char *name = kp_symbol(ip);
+	Dl_info info;
+
+	if (*name != '?') {
+		fprintf(out, "  in %s", name);
+	} else if (dladdr(ip, &info) && info.dli_fname) {
+		const char *base = strrchr(info.dli_fname, '/');
+
+		fprintf(out, "  at %s+%#lx", base ? base + 1 : info.dli_fname,
+			(unsigned long)((uintptr_t)ip - 1 - (uintptr_t)info.dli_fbase));
+	}
+}
+
 static void print_step(FILE *out, const struct model_step *s)
 {
 	fprintf(out, "%6lu  task %u  ", s->step, s->task);
@@ -103,7 +127,7 @@ static void print_step(FILE *out, const struct model_step *s)
 		break;
 	}
 	if (s->ip)
-		fprintf(out, "  in %s", kp_symbol(s->ip));
+		print_where(out, s->ip);
 	fputc('\n', out);
 }
 

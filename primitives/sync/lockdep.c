@@ -263,7 +263,7 @@ static void push_held(struct kp_task *t, struct lockdep_map *map, unsigned int i
 	};
 }
 
-bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
+static bool __lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
 {
 	struct kp_task *t = kp_current();
 	struct pending_report rep = { .kind = KP_REPORT_NR };
@@ -300,7 +300,18 @@ bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
 	return take;
 }
 
-bool lock_release(struct lockdep_map *map, void *ip)
+/* The checker's own atomics are no schedule points (kp_sched_quiet_begin()). */
+bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
+{
+	bool ret;
+
+	kp_sched_quiet_begin();
+	ret = __lock_acquire(map, trylock, ip);
+	kp_sched_quiet_end();
+	return ret;
+}
+
+static bool __lock_release(struct lockdep_map *map, void *ip)
 {
 	struct kp_task *t = kp_current();
 
@@ -320,6 +331,16 @@ bool lock_release(struct lockdep_map *map, void *ip)
 		  kp_task_comm(t), kp_task_pid(t), map->name ? map->name : "(unnamed)",
 		  kp_symbol(ip));
 	return false;
+}
+
+bool lock_release(struct lockdep_map *map, void *ip)
+{
+	bool ret;
+
+	kp_sched_quiet_begin();
+	ret = __lock_release(map, ip);
+	kp_sched_quiet_end();
+	return ret;
 }
 
 bool lock_is_held(const struct lockdep_map *map)
