@@ -145,6 +145,11 @@ FORCE:
 
 # The library's own files leave the program's half of the tie (core/config.h) out.
 $(LIB_OBJS): KP_CFLAGS += -DKP_BUILDING_LIBRARY
+# The model scheduler is the schedule fuzzers' instrument, not code under
+# test: no coverage instrumentation, whose branches would be noise and cost
+# (its interleaving coverage reaches libFuzzer through extra counters).
+nocov.fuzz := -fno-sanitize=fuzzer-no-link
+$(filter $(BUILD)/primitives/model/%,$(LIB_OBJS)): KP_CFLAGS += $(nocov.$(VARIANT))
 
 $(BUILD)/%.o: %.c $(CONFIG_H)
 	$(call say,CC,$@)

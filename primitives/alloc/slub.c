@@ -244,8 +244,11 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 
 	if (!t)
 		return NULL;
+	/* A task's own new state: under the model, no schedule points (task.h). */
+	kp_sched_quiet_begin();
 	for (unsigned int id = 0; id < KP_MAX_CACHES; id++)
 		sheaves_clear(&t->cpu[id]);
+	kp_sched_quiet_end();
 	raw_spin_lock(&task_lock);
 	t->next = task_list.next;
 	t->prev = &task_list;
@@ -254,7 +257,7 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 	raw_spin_unlock(&task_lock);
 	task->alloc = t;
 	task->alloc_fast = task->fail_nth ? NULL : t;
-	/* OS threads flush at exit; model tasks end with their run. */
+	/* OS threads flush at exit, model tasks at their function's end (kp_task_exit()). */
 	kp_task_exit_hook_register(slub_task_exit);
 	kp_task_hook_exit(task);
 	return t;

@@ -94,6 +94,17 @@ struct kp_task *kp_task_from_id(unsigned int id);
 void kp_task_exit_hook_register(void (*fn)(struct kp_task *t));
 void kp_task_hook_exit(struct kp_task *t);
 
+/**
+ * kp_task_exit - end a task that is not an OS thread
+ * @t: the task, which must be the running one (kp_current())
+ *
+ * What an OS thread's end does for its task: the exit hooks run (the
+ * allocator flushes the task's sheaves and slabs, lockdep reports locks
+ * still held) and the task's id is given back. The model scheduler calls
+ * it when a model task's function returns.
+ */
+void kp_task_exit(struct kp_task *t);
+
 extern __thread struct kp_task kp_thread_task __attribute__((tls_model("local-exec")));
 
 /**

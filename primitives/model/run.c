@@ -292,6 +292,7 @@ __attribute__((noreturn)) static void task_entry(void)
 
 	model_coro_started(&self->coro, model.switched_from);
 	model.cfg->task_fn(self->id, model.cfg->arg);
+	kp_task_exit(&self->task);	/* as a thread's end: the allocator flushes, lockdep checks */
 	self->state = TASK_DONE;
 	step(self, MODEL_EV_END, NULL, NULL, 0);
 	reschedule(self, false);	/* a task that is done never comes back */
@@ -302,13 +303,20 @@ static int start_tasks(const struct kp_model_config *cfg)
 {
 	for (unsigned int i = 0; i < cfg->nr_tasks; i++) {
 		struct model_task *t = &model.tasks[i];
-		unsigned int task_id = t->task.id;	/* kept: queued spinlocks name tasks by it */
+		/*
+		 * A task abandoned by the last run (a deadlock, a livelock) did
+		 * not exit: it keeps its id, and its allocator state, whose
+		 * sheaves hold free objects, for the task in this slot.
+		 */
+		unsigned int task_id = t->task.id;
+		void *alloc = t->task.alloc;
 		int err = model_coro_init(&t->coro, task_entry);
 
 		if (err)
 			return err;
 		memset(&t->task, 0, sizeof(t->task));
 		t->task.id = task_id;
+		t->task.alloc = t->task.alloc_fast = alloc;
 		t->task.pid = 1000000 + (int)i;
 		snprintf(t->task.comm, sizeof(t->task.comm), "model-%u", i);
 		t->state = TASK_RUNNABLE;
