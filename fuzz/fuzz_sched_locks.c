@@ -5,7 +5,8 @@
  * interleaving, point by point.
  *
  * Input: a header, then the schedule.
- *   byte 0   the lock (enum lock_kind, modulo), bit 7: spurious futex wake-ups
+ *   byte 0   the lock (enum lock_kind, modulo of the low 6 bits), bit 6:
+ *            store buffers (weak memory), bit 7: spurious futex wake-ups
  *   byte 1   tasks, 2..4
  *   byte 2   rounds per task, 1..4
  *   1/task   per round, bit r: take it with a try (the NoWaitLock always tries)
@@ -13,7 +14,9 @@
  *
  * Checked inside every critical section: nobody else is inside; the lock
  * reads as locked; a spinlock's holder is in atomic context, with irqs off
- * for irqsave. Checked for the NoWaitLock: an unlock after a try failed
+ * for irqsave; the last holder's relaxed store, made just before its
+ * unlock, is visible (with store buffers, only the unlock's release
+ * ordering makes it so). Checked for the NoWaitLock: an unlock after a try failed
  * while this task held it says so (its one promise: never a false "no").
  * Checked at the end: every task returned (a lost wake-up or a cycle is
  * the scheduler's KP_REPORT_DEADLOCK, a task that cannot stop spinning its
@@ -56,6 +59,7 @@ struct program {
 static int inside;
 static unsigned int entries, acquired;
 static int holder = -1;			/* the task inside, -1 for none */
+static unsigned int cs_data, cs_expected;	/* a relaxed store each holder leaves */
 static unsigned int failed_while_held;	/* tries that failed while holder held it */
 
 static bool lock_is_locked(enum lock_kind kind)
@@ -94,12 +98,15 @@ static void enter(enum lock_kind kind, unsigned int id)
 	/* A point inside, so others can try while it is held. */
 	kp_atomic_fetch_add(&entries, 1, KP_RELAXED);
 	fuzz_assert(holder == (int)id);
+	fuzz_assert(kp_atomic_load(&cs_data, KP_RELAXED) == cs_expected);
 }
 
+/* Last before the unlock: only its release makes the store visible. */
 static void leave(void)
 {
 	inside--;
 	holder = -1;
+	kp_atomic_store(&cs_data, ++cs_expected, KP_RELAXED);
 }
 
 static void try_failed(void)
@@ -202,6 +209,7 @@ static void fresh_locks(void *arg)
 	inside = 0;
 	entries = acquired = 0;
 	holder = -1;
+	cs_data = cs_expected = 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -215,7 +223,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < HEADER)
 		return 0;
-	prog.kind = (enum lock_kind)((data[0] & 0x7f) % NR_LOCK_KINDS);
+	prog.kind = (enum lock_kind)((data[0] & 0x3f) % NR_LOCK_KINDS);
+	cfg.store_buffers = data[0] & 0x40;
 	cfg.spurious_wakeups = data[0] & 0x80;
 	cfg.nr_tasks = 2 + data[1] % (MAX_TASKS - 1);
 	prog.rounds = 1 + data[2] % MAX_ROUNDS;

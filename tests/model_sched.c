@@ -264,6 +264,128 @@ static void test_a_run_inside_a_run_is_refused(void **state)
 	assert_int_equal(nested_result, -EBUSY);
 }
 
+/* ---- weak memory ------------------------------------------------------------------------- */
+
+static int x, y, r[2], sb_done;
+static bool sb_fenced;
+
+static void sb_reset(void *arg)
+{
+	(void)arg;
+	x = y = sb_done = 0;
+	r[0] = r[1] = -1;
+}
+
+/*
+ * The store-buffering litmus test (Dekker): each task stores to its word,
+ * then loads the other's. Both loads seeing 0 needs a store to wait past
+ * the later load: a store buffer. A seq_cst fence between forbids it.
+ */
+static void store_buffering(unsigned int id, void *arg)
+{
+	(void)arg;
+	kp_atomic_store(id ? &y : &x, 1, KP_RELAXED);
+	if (sb_fenced)
+		kp_atomic_fence(KP_SEQ_CST);
+	r[id] = kp_atomic_load(id ? &x : &y, KP_RELAXED);
+	if (kp_atomic_fetch_add(&sb_done, 1, KP_RELAXED) == 1 && r[0] == 0 && r[1] == 0)
+		kp_report(KP_REPORT_INVARIANT, NULL, "store buffering: both loads saw 0");
+}
+
+static unsigned long explore_litmus(bool store_buffers, bool fenced)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = store_buffering,
+				       .setup = sb_reset, .store_buffers = store_buffers };
+	struct kp_model_explore_result res;
+
+	sb_fenced = fenced;
+	kp_report_reset();
+	assert_int_equal(kp_model_explore(&cfg, 3, 0, &res), 0);
+	assert_true(res.complete);
+	return res.failed;
+}
+
+static void test_store_buffering_needs_its_fence(void **state)
+{
+	(void)state;
+	assert_int_equal(explore_litmus(false, false), 0);	/* sequentially consistent */
+	assert_true(explore_litmus(true, false) > 0);		/* the store waits in its buffer */
+	assert_int_equal(explore_litmus(true, true), 0);	/* the fence drains it */
+}
+
+/*
+ * A test-and-set lock whose unlock has a given order, guarding a relaxed
+ * store of the holder's mark: the next holder must see it. A relaxed
+ * unlock lets the lock word become visible before the mark does.
+ */
+static int tas_lock, tas_data, tas_expected;
+static int tas_unlock_order;
+
+static void tas_reset(void *arg)
+{
+	(void)arg;
+	tas_lock = tas_data = tas_expected = 0;
+}
+
+static void tas_holders(unsigned int id, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++) {
+		while (kp_atomic_xchg(&tas_lock, 1, KP_ACQUIRE))
+			cpu_relax();
+		if (kp_atomic_load(&tas_data, KP_RELAXED) != tas_expected)
+			kp_report(KP_REPORT_INVARIANT, NULL, "a critical section's store leaked past the unlock");
+		tas_expected = (int)(id * 2 + (unsigned int)i + 1);
+		kp_atomic_store(&tas_data, tas_expected, KP_RELAXED);
+		kp_atomic_store(&tas_lock, 0, tas_unlock_order);
+	}
+}
+
+static unsigned long explore_tas(int unlock_order)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = tas_holders, .setup = tas_reset,
+				       .store_buffers = true, .max_steps = 5000 };
+	struct kp_model_explore_result res;
+
+	tas_unlock_order = unlock_order;
+	kp_report_reset();
+	assert_int_equal(kp_model_explore(&cfg, 3, 0, &res), 0);
+	assert_true(res.complete);
+	return res.failed;
+}
+
+static void test_a_relaxed_unlock_leaks_the_critical_section(void **state)
+{
+	(void)state;
+	assert_int_equal(explore_tas(KP_RELEASE), 0);
+	assert_true(explore_tas(KP_RELAXED) > 0);
+}
+
+/* A task sees its own buffered stores, whatever anyone else sees. */
+static void own_stores(unsigned int id, void *arg)
+{
+	(void)arg;
+	if (id)
+		return;
+	kp_atomic_store(&x, 5, KP_RELAXED);
+	kp_atomic_store(&x, 6, KP_RELAXED);
+	if (kp_atomic_load(&x, KP_RELAXED) != 6)
+		kp_report(KP_REPORT_INVARIANT, NULL, "a task did not see its own store");
+}
+
+static void test_a_task_sees_its_own_buffer(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = own_stores, .setup = sb_reset,
+				       .store_buffers = true };
+	struct kp_model_explore_result res;
+
+	(void)state;
+	assert_int_equal(kp_model_explore(&cfg, 3, 0, &res), 0);
+	assert_int_equal(res.failed, 0);
+	assert_int_equal(x, 6);		/* and at the end everything is visible */
+	assert_no_reports();
+}
+
 /* ---- every lock, explored ------------------------------------------------------------- */
 
 enum lock_kind { MUTEX, SMUTEX, RAW_SPINLOCK, SPINLOCK_IRQSAVE, NOWAIT, MUTEX_GUARD, NR_LOCK_KINDS };
@@ -279,12 +401,22 @@ static spinlock_t the_spin;
 static struct nowait_lock the_nowait;
 static int inside, entries;
 
+/*
+ * Alone inside, and seeing the last holder's relaxed store: with store
+ * buffers, only the unlock's release makes it visible to the next holder
+ * (the store comes last, after the read-modify-writes that would drain it).
+ */
+static int cs_data, cs_expected;
+
 static void critical_section(void)
 {
 	if (kp_atomic_fetch_add(&inside, 1, KP_RELAXED) != 0)
 		kp_report(KP_REPORT_INVARIANT, NULL, "two tasks inside one critical section");
+	if (kp_atomic_load(&cs_data, KP_RELAXED) != cs_expected)
+		kp_report(KP_REPORT_INVARIANT, NULL, "the last critical section's store is not visible");
 	kp_atomic_fetch_add(&entries, 1, KP_RELAXED);
 	kp_atomic_fetch_sub(&inside, 1, KP_RELAXED);
+	kp_atomic_store(&cs_data, ++cs_expected, KP_RELAXED);
 }
 
 static void guarded_section(void)
@@ -344,20 +476,25 @@ static void init_locks(void *arg)
 	raw_spin_lock_init(&the_raw);
 	spin_lock_init(&the_spin);
 	nowait_lock_init(&the_nowait);
-	inside = 0;
+	inside = cs_data = cs_expected = 0;
 }
 
-static void explore_lock(enum lock_kind kind, bool spurious)
+/* How each lock is explored: plain, with spurious wake-ups, with store buffers. */
+enum explore_mode { PLAIN, SPURIOUS, STORE_BUFFERS };
+
+static const char *const mode_names[] = { "", " (spurious wake-ups)", " (store buffers)" };
+
+static void explore_lock(enum lock_kind kind, enum explore_mode mode)
 {
 	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = lock_twice,
 				       .arg = (void *)(uintptr_t)kind, .setup = init_locks,
-				       .max_steps = 20000, .spurious_wakeups = spurious };
+				       .max_steps = 20000, .spurious_wakeups = mode == SPURIOUS,
+				       .store_buffers = mode == STORE_BUFFERS };
 	struct kp_model_explore_result res;
 
 	entries = 0;
 	assert_int_equal(kp_model_explore(&cfg, 3, 200000, &res), 0);
-	printf("# %s%s: %lu interleavings, %s\n", lock_names[kind],
-	       spurious ? " (spurious wake-ups)" : "", res.runs,
+	printf("# %s%s: %lu interleavings, %s\n", lock_names[kind], mode_names[mode], res.runs,
 	       res.complete ? "complete" : res.too_deep ? "a run too deep" : "the run limit");
 	if (res.failed)
 		printf("# first failure: %s\n", res.first_failure);
@@ -371,39 +508,45 @@ static void explore_lock(enum lock_kind kind, bool spurious)
 static void test_explore_mutex(void **state)
 {
 	(void)state;
-	explore_lock(MUTEX, false);
-	explore_lock(MUTEX, true);
+	explore_lock(MUTEX, PLAIN);
+	explore_lock(MUTEX, SPURIOUS);
+	explore_lock(MUTEX, STORE_BUFFERS);
 }
 
 static void test_explore_smutex(void **state)
 {
 	(void)state;
-	explore_lock(SMUTEX, false);
-	explore_lock(SMUTEX, true);
+	explore_lock(SMUTEX, PLAIN);
+	explore_lock(SMUTEX, SPURIOUS);
+	explore_lock(SMUTEX, STORE_BUFFERS);
 }
 
 static void test_explore_raw_spinlock(void **state)
 {
 	(void)state;
-	explore_lock(RAW_SPINLOCK, false);
+	explore_lock(RAW_SPINLOCK, PLAIN);
+	explore_lock(RAW_SPINLOCK, STORE_BUFFERS);
 }
 
 static void test_explore_spinlock_irqsave(void **state)
 {
 	(void)state;
-	explore_lock(SPINLOCK_IRQSAVE, false);
+	explore_lock(SPINLOCK_IRQSAVE, PLAIN);
+	explore_lock(SPINLOCK_IRQSAVE, STORE_BUFFERS);
 }
 
 static void test_explore_nowait_lock(void **state)
 {
 	(void)state;
-	explore_lock(NOWAIT, false);
+	explore_lock(NOWAIT, PLAIN);
+	explore_lock(NOWAIT, STORE_BUFFERS);
 }
 
 static void test_explore_mutex_guard(void **state)
 {
 	(void)state;
-	explore_lock(MUTEX_GUARD, false);
+	explore_lock(MUTEX_GUARD, PLAIN);
+	explore_lock(MUTEX_GUARD, STORE_BUFFERS);
 }
 
 int main(void)
@@ -417,6 +560,9 @@ int main(void)
 		kp_unit_test(test_the_same_input_is_the_same_schedule),
 		kp_unit_test(test_bad_configurations_are_refused),
 		kp_unit_test(test_a_run_inside_a_run_is_refused),
+		kp_unit_test(test_store_buffering_needs_its_fence),
+		kp_unit_test(test_a_relaxed_unlock_leaks_the_critical_section),
+		kp_unit_test(test_a_task_sees_its_own_buffer),
 		kp_unit_test(test_explore_mutex),
 		kp_unit_test(test_explore_smutex),
 		kp_unit_test(test_explore_raw_spinlock),

@@ -33,6 +33,29 @@
  */
 #define kp__sched_op(kind, p, mo)	kp_sched_point_op((kind), (p), sizeof(*(p)), (mo))
 
+/*
+ * Loads and stores, as a model scheduler with store buffers sees them: a
+ * relaxed store may wait in the running task's buffer, and a task's load
+ * sees its own buffered store first (core/sched.h). Everything else, and
+ * every access in other builds, goes straight to memory.
+ */
+#ifdef KP_MODEL
+#define kp__load(p, mo)							\
+	({ uint64_t kp__lv;						\
+	   kp_sched_load((p), sizeof(*(p)), &kp__lv) ?			\
+		(__typeof__(*(p)))(uintptr_t)kp__lv : __atomic_load_n((p), (mo)); })
+#define kp__store(p, v, mo)						\
+	do {								\
+		__typeof__(*(p)) kp__sv = (v);				\
+		if ((mo) != KP_RELAXED ||				\
+		    !kp_sched_store_relaxed((p), sizeof(*(p)), (uint64_t)(uintptr_t)kp__sv)) \
+			__atomic_store_n((p), kp__sv, (mo));		\
+	} while (0)
+#else
+#define kp__load(p, mo)		__atomic_load_n((p), (mo))
+#define kp__store(p, v, mo)	__atomic_store_n((p), (v), (mo))
+#endif
+
 /* The strongest order a failed compare-exchange may use (C11 forbids release). */
 #define kp__cmpxchg_fail_order(mo)					\
 	((mo) == KP_ACQ_REL ? KP_ACQUIRE :				\
@@ -51,7 +74,7 @@
  * Return: the value loaded.
  */
 #define kp_atomic_load(p, mo)						\
-	({ kp__sched_op(KP_OP_LOAD, (p), (mo)); __atomic_load_n((p), (mo)); })
+	({ kp__sched_op(KP_OP_LOAD, (p), (mo)); kp__load((p), (mo)); })
 
 /**
  * kp_atomic_store - atomically store a value
@@ -60,7 +83,7 @@
  * @mo: KP_RELAXED, KP_RELEASE or KP_SEQ_CST
  */
 #define kp_atomic_store(p, v, mo)					\
-	do { kp__sched_op(KP_OP_STORE, (p), (mo)); __atomic_store_n((p), (v), (mo)); } while (0)
+	do { kp__sched_op(KP_OP_STORE, (p), (mo)); kp__store((p), (v), (mo)); } while (0)
 
 /**
  * kp_atomic_xchg - atomically exchange a value

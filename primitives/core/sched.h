@@ -73,6 +73,17 @@ struct kp_sched_ops {
 	int (*futex_wake)(uint32_t *addr, int nr_wake);
 	/* The running task: never NULL while the scheduler is registered. */
 	struct kp_task *(*current)(void);
+	/*
+	 * Store buffers (weak memory), both NULL when the scheduler keeps
+	 * none. store_relaxed: take a relaxed store into the running task's
+	 * buffer instead of memory; true if taken (false: the caller stores).
+	 * load: the running task's own youngest buffered store to exactly
+	 * this word, if any, into *value; false: the caller loads memory.
+	 * Every other access is performed by the caller after sched_point,
+	 * which drains what the access's order asks for first.
+	 */
+	bool (*store_relaxed)(volatile void *addr, unsigned int size, uint64_t value);
+	bool (*load)(const volatile void *addr, unsigned int size, uint64_t *value);
 };
 
 /**
@@ -125,6 +136,32 @@ static __always_inline void kp_sched_point_op(enum kp_sched_op_kind kind,
 	}
 }
 #define kp_sched_point()	kp_sched_point_op(KP_OP_POINT, NULL, 0, 0)
+
+/**
+ * kp_sched_store_relaxed - hand a relaxed store to the scheduler's store buffer
+ * @addr: the word
+ * @size: its size: 1, 2, 4 or 8 bytes
+ * @value: the value, zero-extended
+ *
+ * kp_sched_load() is the other half: the running task's own buffered
+ * store to exactly @addr, into *@value. kp_atomic_store() and
+ * kp_atomic_load() call them in model builds (core/atomic.h).
+ *
+ * Return: true if the scheduler took the store (or gave the value);
+ * false if the caller must access memory itself.
+ */
+static __always_inline bool kp_sched_store_relaxed(volatile void *addr, unsigned int size,
+						   uint64_t value)
+{
+	return kp_sched_ops && kp_sched_ops->store_relaxed &&
+	       kp_sched_ops->store_relaxed(addr, size, value);
+}
+
+static __always_inline bool kp_sched_load(const volatile void *addr, unsigned int size,
+					  uint64_t *value)
+{
+	return kp_sched_ops && kp_sched_ops->load && kp_sched_ops->load(addr, size, value);
+}
 #else
 #define kp_sched_point_op(kind, addr, size, order)	((void)0)
 #define kp_sched_point()				((void)0)

@@ -21,13 +21,17 @@
 
 #define MODEL_MAX_CHOICES	8192	/* recorded per run: schedules and explorations */
 
-/* One choice: which option was taken, among how many, and the options' task mask. */
+#define MODEL_SB_ENTRIES	8	/* a task's store buffer; a full one commits its oldest */
+
+/* One choice: which option was taken, among how many, and what could be chosen. */
 struct model_choice {
 	uint8_t chosen;		/* model_option_code() of the option taken */
+	uint8_t entry;		/* a commit: the buffer entry made visible */
 	uint8_t index;		/* its place among the options (exploration) */
 	uint8_t nr_options;
-	uint8_t nr_plain;	/* options before the spurious wake-ups */
+	uint8_t nr_plain;	/* options before the commits and spurious wake-ups */
 	uint8_t preempts;	/* taking a non-default option here costs a preemption */
+	uint8_t commits;	/* how many options commit a buffered store */
 	uint16_t mask;		/* bit i: task i runnable; bit 8 + i: task i woken spuriously */
 };
 
@@ -54,25 +58,40 @@ struct model_strategy_state {
  * costs a preemption while the running task could go on: switching away
  * from a task that works, or letting a spinner spin on.
  */
+enum model_option_kind {
+	MODEL_RUN,		/* run the task */
+	MODEL_COMMIT,		/* make one of the task's buffered stores visible */
+	MODEL_SPURIOUS,		/* wake the blocked task without a futex wake */
+};
+
+#define MODEL_MAX_OPTIONS	(KP_MODEL_MAX_TASKS * (2 + MODEL_SB_ENTRIES))
+
 struct model_options {
 	unsigned int nr;
-	uint8_t task[2 * KP_MODEL_MAX_TASKS];
-	bool spurious[2 * KP_MODEL_MAX_TASKS];	/* the option wakes a blocked task */
+	uint8_t task[MODEL_MAX_OPTIONS];
+	uint8_t kind[MODEL_MAX_OPTIONS];	/* enum model_option_kind */
+	uint8_t entry[MODEL_MAX_OPTIONS];	/* MODEL_COMMIT: which buffer entry */
 	bool preempts;				/* a non-default option preempts */
-	unsigned int nr_plain;			/* options before the spurious wake-ups */
+	unsigned int nr_plain;			/* options before the commits and spurious wake-ups */
+	unsigned int commits;
 	uint16_t mask;
 };
 
-/* What taking option index of a choice costs against the preemption bound. */
+/*
+ * What taking option index of a choice costs against the preemption
+ * bound: leaving a task that could go on, and always a commit or a
+ * spurious wake-up (each a thing the default schedule never does).
+ */
 static inline unsigned int model_choice_cost(const struct model_choice *c, unsigned int index)
 {
-	return (index > 0 && c->preempts) || index >= c->nr_plain;	/* a spurious wake: always */
+	return (index > 0 && c->preempts) || index >= c->nr_plain;
 }
 
-/* An option as a schedule records it: the task id, | 0x80 for a spurious wake-up. */
+/* An option as a schedule records it: the task id, | 0x40 a commit, | 0x80 a spurious wake. */
 static inline uint8_t model_option_code(const struct model_options *o, unsigned int i)
 {
-	return (uint8_t)(o->task[i] | (o->spurious[i] ? 0x80 : 0));
+	return (uint8_t)(o->task[i] | (o->kind[i] == MODEL_COMMIT ? 0x40 : 0) |
+			 (o->kind[i] == MODEL_SPURIOUS ? 0x80 : 0));
 }
 
 void model_strategy_start(struct model_strategy_state *s, const struct kp_model_config *cfg,
@@ -98,6 +117,8 @@ enum model_event {
 	MODEL_EV_WAKE,		/* futex wake */
 	MODEL_EV_SPURIOUS,	/* woken without a futex wake */
 	MODEL_EV_END,		/* the task's function returned */
+	MODEL_EV_BUFFERED,	/* a relaxed store went to the task's buffer */
+	MODEL_EV_COMMIT,	/* a buffered store became visible */
 };
 
 struct model_step {

@@ -79,6 +79,16 @@ struct kp_model_config {
 	unsigned long max_steps;		/* 0 means 100000 */
 	/* Blocked tasks may also be chosen: a spurious futex wake-up. */
 	bool spurious_wakeups;
+	/*
+	 * Weak memory: a relaxed kp_atomic_store() waits in its task's store
+	 * buffer, past later loads and past stores to other words, until a
+	 * choice makes it visible or the task drains its buffer: a release or
+	 * seq_cst store, any read-modify-write, a release or seq_cst fence, a
+	 * futex call, the task's end. A task's loads see its own buffer first.
+	 * Stores to one word become visible in program order (PSO, as SPARC's
+	 * partial store order; x86's TSO is stronger, Arm's weaker).
+	 */
+	bool store_buffers;
 	/* Keep the last KP_MODEL_TRACE_STEPS points for kp_model_print_trace(). */
 	bool trace;
 };

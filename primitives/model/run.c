@@ -48,6 +48,13 @@ struct model_task {
 	unsigned long wait_seq;		/* TASK_BLOCKED: wake order */
 	struct kp_sched_op last_op;
 	const void *last_ip;
+	/* config.store_buffers: relaxed stores not yet visible, oldest first */
+	struct model_sb_entry {
+		volatile void *addr;
+		unsigned int size;
+		uint64_t value;
+	} sb[MODEL_SB_ENTRIES];
+	unsigned int sb_len;
 };
 
 static struct model {
@@ -89,14 +96,139 @@ __attribute__((noreturn)) static void end_run(struct model_task *self, enum kp_m
 	model_coro_exit(&self->coro, &model.caller);
 }
 
+/* ---- store buffers --------------------------------------------------------------------- */
+
+static void memory_write(volatile void *addr, unsigned int size, uint64_t value)
+{
+	switch (size) {
+	case 1: __atomic_store_n((volatile uint8_t *)addr, (uint8_t)value, __ATOMIC_RELAXED); break;
+	case 2: __atomic_store_n((volatile uint16_t *)addr, (uint16_t)value, __ATOMIC_RELAXED); break;
+	case 4: __atomic_store_n((volatile uint32_t *)addr, (uint32_t)value, __ATOMIC_RELAXED); break;
+	default: __atomic_store_n((volatile uint64_t *)addr, value, __ATOMIC_RELAXED); break;
+	}
+}
+
+/* Make t's buffered store k visible. */
+static void sb_commit(struct model_task *t, unsigned int k)
+{
+	struct model_sb_entry e = t->sb[k];
+	const struct kp_sched_op op = { .kind = KP_OP_STORE, .size = (uint8_t)e.size,
+					.addr = e.addr };
+
+	memory_write(e.addr, e.size, e.value);
+	memmove(&t->sb[k], &t->sb[k + 1], (t->sb_len - k - 1) * sizeof(t->sb[0]));
+	t->sb_len--;
+	model_trace_add(model.steps, t->id, MODEL_EV_COMMIT, &op, NULL, e.value);
+}
+
+/* Everything t buffered becomes visible, in program order. */
+static void sb_drain(struct model_task *t)
+{
+	while (t->sb_len)
+		sb_commit(t, 0);
+}
+
+static bool overlaps(const struct model_sb_entry *e, const volatile void *addr, unsigned int size)
+{
+	uintptr_t a = (uintptr_t)e->addr, b = (uintptr_t)addr;
+
+	return a < b + size && b < a + e->size;
+}
+
+static bool sb_active(void)
+{
+	struct model_task *self = model.running;
+
+	return self && model.cfg->store_buffers && !self->task.sched_quiet;
+}
+
+/* kp_sched_ops.store_relaxed: into the buffer, behind any store to the same word. */
+static bool model_store_relaxed(volatile void *addr, unsigned int size, uint64_t value)
+{
+	struct model_task *self = model.running;
+	const struct kp_sched_op op = { .kind = KP_OP_STORE, .size = (uint8_t)size, .addr = addr };
+
+	if (!sb_active() || (size != 1 && size != 2 && size != 4 && size != 8))
+		return false;
+	for (unsigned int k = 0; k < self->sb_len; k++)
+		if (overlaps(&self->sb[k], addr, size) &&
+		    (self->sb[k].addr != addr || self->sb[k].size != size)) {
+			sb_drain(self);		/* a differently shaped store to the same bytes */
+			break;
+		}
+	if (self->sb_len == MODEL_SB_ENTRIES)
+		sb_commit(self, 0);
+	self->sb[self->sb_len++] = (struct model_sb_entry){ addr, size, value };
+	model_trace_add(model.steps, self->id, MODEL_EV_BUFFERED, &op, NULL, value);
+	return true;
+}
+
+/* kp_sched_ops.load: a task sees its own youngest buffered store to the word first. */
+static bool model_load(const volatile void *addr, unsigned int size, uint64_t *value)
+{
+	struct model_task *self = model.running;
+
+	if (!sb_active())
+		return false;
+	for (unsigned int k = self->sb_len; k-- > 0;) {
+		if (!overlaps(&self->sb[k], addr, size))
+			continue;
+		if (self->sb[k].addr == addr && self->sb[k].size == size) {
+			*value = self->sb[k].value;
+			return true;
+		}
+		sb_drain(self);		/* a load of part of a buffered store: from memory */
+		return false;
+	}
+	return false;
+}
+
+/*
+ * What an access's memory order asks of the task's buffer before it is
+ * performed: a release or seq_cst store, every read-modify-write, and a
+ * release or seq_cst fence make every earlier store visible first.
+ * Loads and relaxed stores ask nothing (a load sees its own buffer).
+ */
+static bool drains(const struct kp_sched_op *op)
+{
+	switch (op->kind) {
+	case KP_OP_STORE:
+		return op->order != __ATOMIC_RELAXED;
+	case KP_OP_XCHG:
+	case KP_OP_CMPXCHG:
+	case KP_OP_FETCH_ADD:
+	case KP_OP_FETCH_SUB:
+	case KP_OP_FETCH_OR:
+	case KP_OP_FETCH_AND:
+		return true;
+	case KP_OP_FENCE:
+		return op->order != __ATOMIC_ACQUIRE && op->order != __ATOMIC_CONSUME;
+	default:
+		return false;
+	}
+}
+
 /* ---- choosing ---------------------------------------------------------------------- */
 
-static void add_option(struct model_options *o, unsigned int task, bool spurious)
+static void add_option(struct model_options *o, unsigned int task, enum model_option_kind kind,
+		       unsigned int entry)
 {
 	o->task[o->nr] = (uint8_t)task;
-	o->spurious[o->nr] = spurious;
-	o->mask |= (uint16_t)(1u << (task + (spurious ? 8 : 0)));
+	o->kind[o->nr] = (uint8_t)kind;
+	o->entry[o->nr] = (uint8_t)entry;
+	if (kind != MODEL_COMMIT)
+		o->mask |= (uint16_t)(1u << (task + (kind == MODEL_SPURIOUS ? 8 : 0)));
+	o->commits += kind == MODEL_COMMIT;
 	o->nr++;
+}
+
+/* t's entry k is the oldest store to its word: visible next, in program order for the word. */
+static bool sb_committable(const struct model_task *t, unsigned int k)
+{
+	for (unsigned int j = 0; j < k; j++)
+		if (overlaps(&t->sb[j], t->sb[k].addr, t->sb[k].size))
+			return false;
+	return true;
 }
 
 /* The options at this point, default first (internal.h). */
@@ -106,20 +238,27 @@ static void build_options(struct model_options *o, int cur, bool spins)
 
 	o->nr = 0;
 	o->mask = 0;
+	o->commits = 0;
 	o->preempts = cur_goes_on;
 	if (cur_goes_on && !spins)
-		add_option(o, (unsigned int)cur, false);
+		add_option(o, (unsigned int)cur, MODEL_RUN, 0);
 	for (unsigned int i = 0; i < model.nr_tasks; i++)
 		if ((int)i != cur && model.tasks[i].state == TASK_RUNNABLE)
-			add_option(o, i, false);
+			add_option(o, i, MODEL_RUN, 0);
 	if (cur_goes_on && spins)
-		add_option(o, (unsigned int)cur, false);
+		add_option(o, (unsigned int)cur, MODEL_RUN, 0);
 	o->nr_plain = o->nr;
-	/* Nobody can run: a deadlock, which no spurious wake-up may hide. */
-	if (model.cfg->spurious_wakeups && o->nr)
+	/* Nobody can run: a deadlock, which no commit or spurious wake-up may hide. */
+	if (!o->nr)
+		return;
+	for (unsigned int i = 0; i < model.nr_tasks; i++)	/* stores to other words: any order */
+		for (unsigned int k = 0; k < model.tasks[i].sb_len; k++)
+			if (sb_committable(&model.tasks[i], k))
+				add_option(o, i, MODEL_COMMIT, k);
+	if (model.cfg->spurious_wakeups)
 		for (unsigned int i = 0; i < model.nr_tasks; i++)
 			if (model.tasks[i].state == TASK_BLOCKED)
-				add_option(o, i, true);
+				add_option(o, i, MODEL_SPURIOUS, 0);
 }
 
 static bool every_task_done(void)
@@ -130,36 +269,53 @@ static bool every_task_done(void)
 	return true;
 }
 
+/* Ask the strategy (when there is a choice) and record what it took; -1: diverged. */
+static int choose(struct model_options *o, int cur)
+{
+	int idx;
+
+	if (o->nr == 1)
+		return 0;
+	idx = model_strategy_choose(&model.strategy, o, model.nr_choices, model.steps, cur);
+	if (idx < 0 || (unsigned int)idx >= o->nr)
+		return -1;
+	if (model.nr_choices < MODEL_MAX_CHOICES)
+		model.choice[model.nr_choices] = (struct model_choice){
+			.chosen = model_option_code(o, (unsigned int)idx),
+			.entry = o->entry[idx], .index = (uint8_t)idx,
+			.nr_options = (uint8_t)o->nr, .nr_plain = (uint8_t)o->nr_plain,
+			.preempts = o->preempts, .commits = (uint8_t)o->commits, .mask = o->mask,
+		};
+	model.nr_choices++;
+	return idx;
+}
+
 /*
  * Who runs next: ask the strategy if there is a choice, record it, wake a
- * spurious pick. Returns NULL when nobody can run; with *diverged set
- * when a replay met options its schedule did not record.
+ * spurious pick; a commit is made and the choice asked again. Returns
+ * NULL when nobody can run; with *diverged set when a replay met options
+ * its schedule did not record.
  */
 static struct model_task *choose_next(int cur, bool spins, bool *diverged)
 {
 	struct model_options o;
-	int idx = 0;
+	int idx;
 
 	*diverged = false;
-	build_options(&o, cur, spins);
-	if (!o.nr)
-		return NULL;
-	if (o.nr > 1) {
-		idx = model_strategy_choose(&model.strategy, &o, model.nr_choices, model.steps, cur);
-		if (idx < 0 || (unsigned int)idx >= o.nr) {
+	for (;;) {
+		build_options(&o, cur, spins);
+		if (!o.nr)
+			return NULL;
+		idx = choose(&o, cur);
+		if (idx < 0) {
 			*diverged = true;
 			return NULL;
 		}
-		if (model.nr_choices < MODEL_MAX_CHOICES)
-			model.choice[model.nr_choices] = (struct model_choice){
-				.chosen = model_option_code(&o, (unsigned int)idx),
-				.index = (uint8_t)idx, .nr_options = (uint8_t)o.nr,
-				.nr_plain = (uint8_t)o.nr_plain, .preempts = o.preempts,
-				.mask = o.mask,
-			};
-		model.nr_choices++;
+		if (o.kind[idx] != MODEL_COMMIT)
+			break;
+		sb_commit(&model.tasks[o.task[idx]], o.entry[idx]);
 	}
-	if (o.spurious[idx]) {
+	if (o.kind[idx] == MODEL_SPURIOUS) {
 		struct model_task *t = &model.tasks[o.task[idx]];
 
 		t->state = TASK_RUNNABLE;
@@ -217,6 +373,9 @@ static void model_sched_point(const struct kp_sched_op *op)
 	if (spins)
 		model_strategy_spin(&model.strategy, self->id);
 	reschedule(self, spins);
+	/* The access comes now, when the task goes on: first what its order drains. */
+	if (self->sb_len && drains(op))
+		sb_drain(self);
 }
 
 static int model_futex_wait(uint32_t *addr, uint32_t expected)
@@ -226,6 +385,7 @@ static int model_futex_wait(uint32_t *addr, uint32_t expected)
 
 	if (!self)
 		return -EAGAIN;
+	sb_drain(self);		/* a system call: every earlier store is visible */
 	if (*(volatile uint32_t *)addr != expected) {
 		step(self, MODEL_EV_WAIT_AGAIN, &op, NULL, expected);
 		return -EAGAIN;
@@ -246,6 +406,7 @@ static int model_futex_wake(uint32_t *addr, int nr_wake)
 
 	if (!self)
 		return 0;
+	sb_drain(self);
 	while (woken < nr_wake) {
 		struct model_task *first = NULL;
 
@@ -277,6 +438,8 @@ static const struct kp_sched_ops model_ops = {
 	.futex_wait = model_futex_wait,
 	.futex_wake = model_futex_wake,
 	.current = model_current,
+	.store_relaxed = model_store_relaxed,
+	.load = model_load,
 };
 
 int kp_model_task_id(void)
@@ -293,6 +456,7 @@ __attribute__((noreturn)) static void task_entry(void)
 	model_coro_started(&self->coro, model.switched_from);
 	model.cfg->task_fn(self->id, model.cfg->arg);
 	kp_task_exit(&self->task);	/* as a thread's end: the allocator flushes, lockdep checks */
+	sb_drain(self);
 	self->state = TASK_DONE;
 	step(self, MODEL_EV_END, NULL, NULL, 0);
 	reschedule(self, false);	/* a task that is done never comes back */
@@ -324,6 +488,7 @@ static int start_tasks(const struct kp_model_config *cfg)
 		t->wait_addr = NULL;
 		t->last_op = (struct kp_sched_op){ .kind = KP_OP_POINT };
 		t->last_ip = NULL;
+		t->sb_len = 0;
 	}
 	return 0;
 }

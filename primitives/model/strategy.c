@@ -104,7 +104,11 @@ void model_strategy_spin(struct model_strategy_state *s, unsigned int task)
 	s->priority[task] = --s->lowest;
 }
 
-/* PCT and RANDOM never wake a task spuriously: only an input or an exploration does. */
+/*
+ * PCT and RANDOM only run tasks: they wake none spuriously and commit no
+ * buffered store early (stores wait until their task drains: the longest
+ * delay, where a missing release shows). An input or an exploration does.
+ */
 static int pct_choose(const struct model_strategy_state *s, const struct model_options *o)
 {
 	int best = 0;
@@ -133,12 +137,13 @@ int model_strategy_choose(struct model_strategy_state *s, const struct model_opt
 	case KP_MODEL_REPLAY:
 		if (nth >= s->prefix_len)	/* exploration: the default past the prefix */
 			return s->prefix_by_index ? 0 : -1;
-		if (s->prefix[nth].mask != o->mask)
+		if (s->prefix[nth].mask != o->mask || s->prefix[nth].commits != o->commits)
 			return -1;
 		if (s->prefix_by_index)
 			return s->prefix[nth].index;
 		for (unsigned int i = 0; i < o->nr; i++)
-			if (model_option_code(o, i) == s->prefix[nth].chosen)
+			if (model_option_code(o, i) == s->prefix[nth].chosen &&
+			    o->entry[i] == s->prefix[nth].entry)
 				return (int)i;
 		return -1;
 	}

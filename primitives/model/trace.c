@@ -9,11 +9,13 @@
  *
  * A schedule string is the run's choices, and only those (a point where
  * one task could run is no choice): "kp1" then one token per choice,
- * "<task>:<mask>" in hex, the task chosen (0x80 added for a spurious
- * futex wake-up) and the mask of the options (bit i: task i could run;
- * bit 8 + i: task i could be woken spuriously); a token repeated n times
- * is written once with "*n". The mask is what lets a replay notice that
- * the code changed under it. Example: "kp1 0:3 1:3*4 0:1".
+ * "<code>[.<entry>]:<mask>[+<commits>]" in hex: the option taken (the
+ * task, 0x40 added for a commit of its buffered store number <entry>,
+ * 0x80 for a spurious futex wake-up) and what could be chosen (mask bit
+ * i: task i could run; bit 8 + i: task i could be woken spuriously; and
+ * how many buffered stores could be committed); a token repeated n times
+ * is written once with "*n". The options are what let a replay notice
+ * that the code changed under it. Example: "kp1 0:3 1:3*4 41.0:3+1 0:1".
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -125,6 +127,12 @@ static void print_step(FILE *out, const struct model_step *s)
 	case MODEL_EV_END:
 		fprintf(out, "returned");
 		break;
+	case MODEL_EV_BUFFERED:
+		fprintf(out, "buffered  %u@%p = %#lx", s->op.size, (const void *)s->op.addr, s->value);
+		break;
+	case MODEL_EV_COMMIT:
+		fprintf(out, "visible   %u@%p = %#lx", s->op.size, (const void *)s->op.addr, s->value);
+		break;
 	}
 	if (s->ip)
 		print_where(out, s->ip);
@@ -157,10 +165,20 @@ bool model_schedule_format(const struct model_choice *c, unsigned long n, char *
 	for (unsigned long i = 0; i < n && used < size;) {
 		unsigned long run = 1;
 
-		while (i + run < n && c[i + run].chosen == c[i].chosen && c[i + run].mask == c[i].mask)
+		while (i + run < n && c[i + run].chosen == c[i].chosen &&
+		       c[i + run].entry == c[i].entry && c[i + run].mask == c[i].mask &&
+		       c[i + run].commits == c[i].commits)
 			run++;
-		used += (size_t)snprintf(buf + used, size - used, run > 1 ? " %x:%x*%lu" : " %x:%x",
-					 c[i].chosen, c[i].mask, run);
+		used += (size_t)snprintf(buf + used, size - used, " %x", c[i].chosen);
+		if (c[i].chosen & 0x40)
+			used += (size_t)snprintf(buf + used, used < size ? size - used : 0, ".%x",
+						 c[i].entry);
+		used += (size_t)snprintf(buf + used, used < size ? size - used : 0, ":%x", c[i].mask);
+		if (c[i].commits)
+			used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "+%x",
+						 c[i].commits);
+		if (run > 1)
+			used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "*%lu", run);
 		i += run;
 	}
 	if (used >= size) {
@@ -179,7 +197,7 @@ long model_schedule_parse(const char *str, struct model_choice *c, unsigned long
 		return -1;
 	p += 3;
 	while (*p) {
-		unsigned long chosen, mask, run = 1;
+		unsigned long chosen, entry = 0, mask, commits = 0, run = 1;
 		char *end;
 
 		while (*p == ' ')
@@ -187,13 +205,27 @@ long model_schedule_parse(const char *str, struct model_choice *c, unsigned long
 		if (!*p)
 			break;
 		chosen = strtoul(p, &end, 16);
-		if (end == p || *end != ':')
-			return -1;
-		p = end + 1;
-		mask = strtoul(p, &end, 16);
 		if (end == p)
 			return -1;
 		p = end;
+		if (*p == '.') {
+			entry = strtoul(p + 1, &end, 16);
+			if (end == p + 1 || !(chosen & 0x40))
+				return -1;
+			p = end;
+		}
+		if (*p != ':')
+			return -1;
+		mask = strtoul(p + 1, &end, 16);
+		if (end == p + 1)
+			return -1;
+		p = end;
+		if (*p == '+') {
+			commits = strtoul(p + 1, &end, 16);
+			if (end == p + 1)
+				return -1;
+			p = end;
+		}
 		if (*p == '*') {
 			run = strtoul(p + 1, &end, 10);
 			if (end == p + 1 || !run)
@@ -202,12 +234,13 @@ long model_schedule_parse(const char *str, struct model_choice *c, unsigned long
 		}
 		if (*p && *p != ' ')
 			return -1;
-		if (chosen > 0xff || mask > 0xffff || (chosen & 0x7f) >= KP_MODEL_MAX_TASKS ||
-		    run > max - n)
+		if (chosen > 0xff || (chosen & 0x3f) >= KP_MODEL_MAX_TASKS || (chosen & 0xc0) == 0xc0 ||
+		    entry >= MODEL_SB_ENTRIES || mask > 0xffff || commits > 0xff || run > max - n)
 			return -1;
 		while (run--)
-			c[n++] = (struct model_choice){ .chosen = (uint8_t)chosen,
-							.mask = (uint16_t)mask };
+			c[n++] = (struct model_choice){ .chosen = (uint8_t)chosen, .entry = (uint8_t)entry,
+							.mask = (uint16_t)mask,
+							.commits = (uint8_t)commits };
 	}
 	return (long)n;
 }
