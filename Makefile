@@ -5,7 +5,7 @@
 # (gcc for release/debug/model, clang for the sanitizers and libFuzzer)
 # unless given on the command line, so `make lib CC=clang` also works.
 
-VARIANTS := release debug asan tsan model fuzz
+VARIANTS := release debug asan tsan model fuzz cov
 VARIANT ?= release
 ifeq ($(filter $(VARIANT),$(VARIANTS)),)
 $(error unknown VARIANT '$(VARIANT)'; choose one of: $(VARIANTS))
@@ -28,6 +28,7 @@ cc.asan := clang
 cc.tsan := clang
 cc.model := gcc
 cc.fuzz := clang
+cc.cov := clang
 
 # The configuration macros of each variant: they change public structures
 # and inline fast paths, so they are written into the variant's generated
@@ -38,6 +39,7 @@ config.asan := KP_DEBUG KP_LOCKDEP KP_ASAN
 config.tsan := KP_DEBUG KP_TSAN
 config.model := KP_DEBUG KP_LOCKDEP KP_MODEL
 config.fuzz := KP_DEBUG KP_LOCKDEP KP_MODEL KP_ASAN
+config.cov := KP_DEBUG KP_LOCKDEP KP_MODEL
 
 # The sanitizers a program built against the variant needs too (its .pc).
 san.asan := -fsanitize=address $(SAN_UB)
@@ -51,10 +53,16 @@ cflags.asan := -O1 -g $(san.asan)
 cflags.tsan := -O1 -g $(san.tsan)
 cflags.model := -O1 -g
 cflags.fuzz := -O1 -g $(san.fuzz)
+# Source-based coverage of the fuzz targets replaying their corpora
+# (LLVM_PROFILE_FILE; KP_SLUB_DEBUG=- to match the fuzz variant, whose
+# ASan replaces slub_debug).
+san.cov := -fprofile-instr-generate -fcoverage-mapping
+cflags.cov := -O1 -g $(san.cov)
 
 ldflags.asan := -fsanitize=address $(SAN_UB)
 ldflags.tsan := -fsanitize=thread
 ldflags.fuzz := -fsanitize=address $(SAN_UB)
+ldflags.cov := -fprofile-instr-generate
 
 # Kernel-style short build lines; V=1 shows the full commands.
 ifeq ($(V),1)
@@ -239,7 +247,7 @@ uninstall: install-check
 		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d" || exit 1; done
 
 # Benchmarks: C suites over the C++ shim, linked by the C++ compiler.
-$(BUILD)/bench/%.o: KP_CFLAGS += -Ibench -I$(BUILD)/bench
+$(BUILD)/bench/%.o: KP_CFLAGS += -Ibench -I$(BUILD)/bench -Itests
 $(BUILD)/bench/harness.o: $(BUILD)/bench/build_info.h
 $(BUILD)/bench/build_info.h: Makefile
 	$(call say,GEN,$@)
@@ -267,16 +275,16 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB) $(CONFIG_H)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(KP_CFLAGS) -Ifuzz $< $(FUZZ_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) \
-		$(if $(filter fuzz,$(VARIANT)),-fsanitize=fuzzer) $(KP_LIBS)
+		$(if $(filter fuzz cov,$(VARIANT)),-fsanitize=fuzzer) $(KP_LIBS)
 
 tests: $(TEST_BINS)
 stress: $(STRESS_BINS)
 model-tests: $(MODEL_BINS)
-ifeq ($(VARIANT),fuzz)
+ifneq ($(filter fuzz cov,$(VARIANT)),)
 fuzz-build: $(FUZZ_BINS)
 else
 fuzz-build:
-	@echo "make fuzz-build: fuzz targets link libFuzzer; use VARIANT=fuzz" >&2
+	@echo "make fuzz-build: fuzz targets link libFuzzer; use VARIANT=fuzz (or cov)" >&2
 	@exit 2
 endif
 

@@ -5,8 +5,10 @@
  * Implementations ("impl" in the names):
  *   floor            xchg-acquire to lock, a release store to unlock: what
  *                    any spinlock must at least do
- *   raw_spinlock     kprim's queued spinlock (with its preemption count)
+ *   raw_spinlock     kprim's queued spinlock (with its preemption count);
+ *                    spinlock, spinlock_t on it
  *   mutex, smutex    kprim's sleeping locks; nowait, kprim's try-only lock
+ *                    (kprim's rows come from tests/kp_locks.h)
  *   pthread_mutex, pthread_adaptive (PTHREAD_MUTEX_ADAPTIVE_NP),
  *   pthread_spin, ck_fas, ck_ticket, ck_mcs
  *
@@ -38,6 +40,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "kp_locks.h"
 #include "kprim.h"
 
 #define WINDOW_NS	20000000ULL	/* each contended sample: 20 ms of locking */
@@ -309,15 +312,10 @@ static __thread ck_spinlock_mcs_context_t mcs_node;	/* this thread's queue node 
 DEFINE_LOCK_BENCH(floor, atomic_uint, atomic_init(l, 0), floor_lock(l),
 		  atomic_store_explicit(l, 0, memory_order_release),
 		  !atomic_exchange_explicit(l, 1, memory_order_acquire))
-DEFINE_LOCK_BENCH(raw_spinlock, raw_spinlock_t, raw_spin_lock_init(l), raw_spin_lock(l),
-		  raw_spin_unlock(l), raw_spin_trylock(l))
-DEFINE_LOCK_BENCH(mutex, struct mutex, mutex_init(l), mutex_lock(l), mutex_unlock(l),
-		  mutex_trylock(l))
-DEFINE_LOCK_BENCH(smutex, struct smutex, smutex_init(l), smutex_lock(l), smutex_unlock(l),
-		  smutex_trylock(l))
-DEFINE_LOCK_BENCH(nowait, struct nowait_lock, nowait_lock_init(l),
-		  while (!nowait_trylock(l)) cpu_relax(), (void)nowait_unlock(l),
-		  nowait_trylock(l))
+/* kprim's locks: kp_locks.h's list, shared with the torture and model tests. */
+#define KPRIM_LOCK_BENCH(name, type, init, lock, trylock, unlock, is_locked)		\
+	DEFINE_LOCK_BENCH(name, type, init, lock, unlock, trylock)
+KP_FOR_EACH_LOCK(KPRIM_LOCK_BENCH)
 DEFINE_LOCK_BENCH(pthread_mutex, pthread_mutex_t, pthread_mutex_init(l, NULL),
 		  pthread_mutex_lock(l), pthread_mutex_unlock(l), !pthread_mutex_trylock(l))
 DEFINE_LOCK_BENCH(pthread_adaptive, pthread_mutex_t,
@@ -345,9 +343,10 @@ struct lock_bench {
 };
 
 #define LOCK(name)	{ #name, bm_uncontended_##name, bm_contended_##name, bm_trylock_##name }
+#define KPRIM_LOCK(name, ...)	LOCK(name),
 
 static const struct lock_bench lock_benches[] = {
-	LOCK(floor), LOCK(raw_spinlock), LOCK(mutex), LOCK(smutex), LOCK(nowait),
+	LOCK(floor), KP_FOR_EACH_LOCK(KPRIM_LOCK)
 	LOCK(pthread_mutex), LOCK(pthread_adaptive), LOCK(pthread_spin),
 	LOCK(ck_fas), LOCK(ck_ticket), LOCK(ck_mcs),
 };

@@ -64,8 +64,9 @@ JOBS = [
 # kprim's allocators and the four peers install-deps.sh provides.
 ALLOC_IMPLS = ["kmalloc", "kvmalloc", "glibc", "jemalloc", "mimalloc", "tcmalloc"]
 # kprim's locks, the floor and the pthread and Concurrency Kit peers.
-LOCK_IMPLS = ["floor", "raw_spinlock", "mutex", "smutex", "nowait", "pthread_mutex",
-              "pthread_adaptive", "pthread_spin", "ck_fas", "ck_ticket", "ck_mcs"]
+LOCK_IMPLS = ["floor", "raw_spinlock", "spinlock", "mutex", "smutex", "nowait",
+              "pthread_mutex", "pthread_adaptive", "pthread_spin", "ck_fas", "ck_ticket",
+              "ck_mcs"]
 
 # What each binary must offer (the smoke test checks every one ran).
 EXPECTED = {

@@ -11,13 +11,16 @@
  * deadline (no lost wake-up leaves one asleep) and the plain counter must
  * come out exact. When the first writer is done, every writer's count so
  * far is taken: those are printed as locktorture prints them, "???" when
- * the most served writer got more than twice the least served one.
+ * the most served writer got more than twice the least served one. The
+ * locks are kp_locks.h's list: a new lock is tortured without a line here
+ * (but for check_idle_<name>(), what it must leave behind).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "kp_locks.h"
 #include "kp_test.h"
 
 #define THREADS		4
@@ -31,26 +34,17 @@ struct torture_ops {
 	void (*unlock)(void);
 };
 
-static DEFINE_RAW_SPINLOCK(t_raw);
-static DEFINE_SPINLOCK(t_spin);
-static DEFINE_MUTEX(t_mutex);
-static DEFINE_SMUTEX(t_smutex);
-static DEFINE_NOWAIT_LOCK(t_nowait);
-
-static void raw_lock(void) { raw_spin_lock(&t_raw); }
-static bool raw_try(void) { return raw_spin_trylock(&t_raw); }
-static void raw_unlock(void) { raw_spin_unlock(&t_raw); }
-static void spin_lock_(void) { spin_lock(&t_spin); }
-static bool spin_try(void) { return spin_trylock(&t_spin); }
-static void spin_unlock_(void) { spin_unlock(&t_spin); }
-static void mutex_lock_(void) { mutex_lock(&t_mutex); }
-static bool mutex_try(void) { return mutex_trylock(&t_mutex); }
-static void mutex_unlock_(void) { mutex_unlock(&t_mutex); }
-static void smutex_lock_(void) { smutex_lock(&t_smutex); }
-static bool smutex_try(void) { return smutex_trylock(&t_smutex); }
-static void smutex_unlock_(void) { smutex_unlock(&t_smutex); }
-static bool nowait_try(void) { return nowait_trylock(&t_nowait); }
-static void nowait_unlock_(void) { (void)nowait_unlock(&t_nowait); }
+/* One lock of each kind, and its operations as functions (kp_locks.h). */
+#define TORTURE_OPS(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr) \
+	static type t_##name;								\
+	static void lock_##name(void) { type *l = &t_##name; lock_stmt; }		\
+	static bool try_##name(void) { type *l = &t_##name; return trylock_expr; }	\
+	static void unlock_##name(void) { type *l = &t_##name; unlock_stmt; }		\
+	static bool locked_##name(void) { type *l = &t_##name; return locked_expr; }	\
+	static void init_##name(void) { type *l = &t_##name; init; }			\
+	static const struct torture_ops ops_##name = {					\
+		#name, lock_##name, try_##name, unlock_##name };
+KP_FOR_EACH_LOCK(TORTURE_OPS)
 
 static const struct torture_ops *ops;
 static int inside, violations;
@@ -65,7 +59,7 @@ static void *writer(void *arg)
 
 	pthread_barrier_wait(&start);
 	for (int i = 0; i < ROUNDS; i++) {
-		if (!ops->lock || i % 4 == 0)
+		if (i % 4 == 0)
 			while (!ops->trylock())
 				sched_yield();
 		else
@@ -115,66 +109,39 @@ static void torture(const struct torture_ops *o)
 	assert_int_equal(writes, (long)THREADS * ROUNDS);
 }
 
-static void test_raw_spinlock(void **state)
+/* What a lock leaves behind beyond being unlocked: no flag, no waiter. */
+static void check_idle_mutex(void)
 {
-	static const struct torture_ops o = { "raw_spin_lock", raw_lock, raw_try, raw_unlock };
-
-	(void)state;
-	torture(&o);
-	assert_false(raw_spin_is_locked(&t_raw));
-	assert_int_equal(preempt_count(), 0);
-}
-
-static void test_spinlock(void **state)
-{
-	static const struct torture_ops o = { "spin_lock", spin_lock_, spin_try, spin_unlock_ };
-
-	(void)state;
-	torture(&o);
-	assert_false(spin_is_locked(&t_spin));
-}
-
-static void test_mutex(void **state)
-{
-	static const struct torture_ops o = { "mutex_lock", mutex_lock_, mutex_try,
-					      mutex_unlock_ };
-
-	(void)state;
-	torture(&o);
-	assert_int_equal(kp_atomic_load(&t_mutex.owner, KP_RELAXED), 0);	/* no flag left */
+	assert_int_equal(kp_atomic_load(&t_mutex.owner, KP_RELAXED), 0);
 	assert_null(t_mutex.wait_first);
 }
 
-static void test_smutex(void **state)
+static void check_idle_smutex(void)
 {
-	static const struct torture_ops o = { "smutex_lock", smutex_lock_, smutex_try,
-					      smutex_unlock_ };
-
-	(void)state;
-	torture(&o);
 	assert_int_equal(kp_atomic_load(&t_smutex.waiter_stack, KP_RELAXED), 0);
 	assert_null(t_smutex.waiter_queue);
 }
 
-static void test_nowait(void **state)
-{
-	static const struct torture_ops o = { "nowait_trylock", NULL, nowait_try,
-					      nowait_unlock_ };
+#define check_idle_raw_spinlock()
+#define check_idle_spinlock()
+#define check_idle_nowait()
 
-	(void)state;
-	torture(&o);
-	assert_false(nowait_is_locked(&t_nowait));
-}
+#define TORTURE_TEST(name, ...)								\
+	static void test_##name(void **state)						\
+	{										\
+		(void)state;								\
+		init_##name();								\
+		torture(&ops_##name);							\
+		assert_false(locked_##name());						\
+		assert_int_equal(preempt_count(), 0);					\
+		check_idle_##name();							\
+	}
+KP_FOR_EACH_LOCK(TORTURE_TEST)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		kp_unit_test(test_raw_spinlock),
-		kp_unit_test(test_spinlock),
-		kp_unit_test(test_mutex),
-		kp_unit_test(test_smutex),
-		kp_unit_test(test_nowait),
-	};
+#define TORTURE_CASE(name, ...)	kp_unit_test(test_##name),
+	const struct CMUnitTest tests[] = { KP_FOR_EACH_LOCK(TORTURE_CASE) };
 
 	return kp_run_tests("locktorture", tests);
 }
