@@ -300,14 +300,37 @@ static bool __lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
 	return take;
 }
 
-/* The checker's own atomics are no schedule points (kp_sched_quiet_begin()). */
+#ifdef KP_MODEL
+bool lockdep_sched_points;
+#else
+#define lockdep_sched_points	false
+#endif
+
+/*
+ * The checker's own atomics are no schedule points (kp_sched_quiet_begin()),
+ * unless lockdep itself is under test (lockdep_sched_points).
+ */
+static inline bool lockdep_quiet_begin(void)
+{
+	bool quiet = !lockdep_sched_points;
+
+	if (quiet)
+		kp_sched_quiet_begin();
+	return quiet;
+}
+
+static inline void lockdep_quiet_end(bool quiet)
+{
+	if (quiet)
+		kp_sched_quiet_end();
+}
+
 bool lock_acquire(struct lockdep_map *map, bool trylock, void *ip)
 {
-	bool ret;
+	bool quiet = lockdep_quiet_begin();
+	bool ret = __lock_acquire(map, trylock, ip);
 
-	kp_sched_quiet_begin();
-	ret = __lock_acquire(map, trylock, ip);
-	kp_sched_quiet_end();
+	lockdep_quiet_end(quiet);
 	return ret;
 }
 
@@ -335,11 +358,10 @@ static bool __lock_release(struct lockdep_map *map, void *ip)
 
 bool lock_release(struct lockdep_map *map, void *ip)
 {
-	bool ret;
+	bool quiet = lockdep_quiet_begin();
+	bool ret = __lock_release(map, ip);
 
-	kp_sched_quiet_begin();
-	ret = __lock_release(map, ip);
-	kp_sched_quiet_end();
+	lockdep_quiet_end(quiet);
 	return ret;
 }
 

@@ -134,6 +134,16 @@ unsigned int lockdep_nr_dependencies(void);
  *
  * Nothing without lockdep; see lockdep_assert_held_map().
  */
+#ifdef KP_MODEL
+/*
+ * Under the model scheduler lockdep's own atomics are no schedule points:
+ * it checks the code under test and is not part of it. Set this to make
+ * them points, to test lockdep itself under interleaved acquisitions
+ * (fuzz/fuzz_sched_lockdep.c).
+ */
+extern bool lockdep_sched_points;
+#endif
+
 #define lockdep_assert_held(l)	lockdep_assert_held_map(&(l)->dep_map, KP_CALLER)
 /**
  * lockdep_set_class_and_name - put a lock in another class than its init site's
