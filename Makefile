@@ -5,7 +5,7 @@
 # (gcc for release/debug/model, clang for the sanitizers and libFuzzer)
 # unless given on the command line, so `make lib CC=clang` also works.
 
-VARIANTS := release debug asan tsan model fuzz cov
+VARIANTS := release debug asan tsan model fuzz fuzz-model cov
 VARIANT ?= release
 ifeq ($(filter $(VARIANT),$(VARIANTS)),)
 $(error unknown VARIANT '$(VARIANT)'; choose one of: $(VARIANTS))
@@ -28,6 +28,7 @@ cc.asan := clang
 cc.tsan := clang
 cc.model := gcc
 cc.fuzz := clang
+cc.fuzz-model := clang
 cc.cov := clang
 
 # The configuration macros of each variant: they change public structures
@@ -38,14 +39,19 @@ config.debug := KP_DEBUG KP_LOCKDEP
 config.asan := KP_DEBUG KP_LOCKDEP KP_ASAN
 config.tsan := KP_DEBUG KP_TSAN
 config.model := KP_DEBUG KP_LOCKDEP KP_MODEL
-config.fuzz := KP_DEBUG KP_LOCKDEP KP_MODEL KP_ASAN
+config.fuzz := KP_DEBUG KP_LOCKDEP KP_ASAN
+# The schedule fuzz targets' variant: the fuzz variant with the model
+# scheduler. Apart, because the model's seam costs the sequential targets
+# a quarter of their speed even with no scheduler registered.
+config.fuzz-model := KP_DEBUG KP_LOCKDEP KP_MODEL KP_ASAN
 config.cov := KP_DEBUG KP_LOCKDEP KP_MODEL
 
 # The sanitizers a program built against the variant needs too (its .pc).
 san.asan := -fsanitize=address $(SAN_UB)
 san.tsan := -fsanitize=thread
+san.fuzz := -fsanitize=fuzzer-no-link,address $(SAN_UB)
 # Coroutine stacks make libFuzzer's stack-depth signal noise (the model's tasks).
-san.fuzz := -fsanitize=fuzzer-no-link,address $(SAN_UB) -fno-sanitize-coverage=stack-depth
+san.fuzz-model := $(san.fuzz) -fno-sanitize-coverage=stack-depth
 
 cflags.release := -O2 -g
 cflags.debug := -O1 -g
@@ -53,6 +59,7 @@ cflags.asan := -O1 -g $(san.asan)
 cflags.tsan := -O1 -g $(san.tsan)
 cflags.model := -O1 -g
 cflags.fuzz := -O1 -g $(san.fuzz)
+cflags.fuzz-model := -O1 -g $(san.fuzz-model)
 # Source-based coverage of the fuzz targets replaying their corpora
 # (LLVM_PROFILE_FILE; KP_SLUB_DEBUG=- to match the fuzz variant, whose
 # ASan replaces slub_debug).
@@ -62,6 +69,7 @@ cflags.cov := -O1 -g $(san.cov)
 ldflags.asan := -fsanitize=address $(SAN_UB)
 ldflags.tsan := -fsanitize=thread
 ldflags.fuzz := -fsanitize=address $(SAN_UB)
+ldflags.fuzz-model := $(ldflags.fuzz)
 ldflags.cov := -fprofile-instr-generate
 
 # Kernel-style short build lines; V=1 shows the full commands.
@@ -106,7 +114,13 @@ BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 BENCH_COMMON := $(BUILD)/bench/harness.o $(BUILD)/bench/topo.o $(BUILD)/bench/shim/kpbench.o
 BENCH_LIBS := -lbenchmark -lhwloc
 
-FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
+# The schedule targets (fuzz_sched_*) build in fuzz-model, the others in
+# fuzz; the cov variant builds both.
+SCHED_FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_sched_*.c))
+fuzz_srcs.fuzz := $(filter-out $(SCHED_FUZZ_SRCS),$(sort $(wildcard fuzz/fuzz_*.c)))
+fuzz_srcs.fuzz-model := $(SCHED_FUZZ_SRCS)
+fuzz_srcs.cov := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_SRCS := $(fuzz_srcs.$(VARIANT))
 FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/expect.o $(BUILD)/fuzz/lockdep_model.o
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
@@ -156,7 +170,7 @@ $(LIB_OBJS): KP_CFLAGS += -DKP_BUILDING_LIBRARY
 # The model scheduler is the schedule fuzzers' instrument, not code under
 # test: no coverage instrumentation, whose branches would be noise and cost
 # (its interleaving coverage reaches libFuzzer through extra counters).
-nocov.fuzz := -fno-sanitize=fuzzer-no-link
+nocov.fuzz-model := -fno-sanitize=fuzzer-no-link
 $(filter $(BUILD)/primitives/model/%,$(LIB_OBJS)): KP_CFLAGS += $(nocov.$(VARIANT))
 
 $(BUILD)/%.o: %.c $(CONFIG_H)
@@ -275,16 +289,16 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB) $(CONFIG_H)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(KP_CFLAGS) -Ifuzz $< $(FUZZ_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) \
-		$(if $(filter fuzz cov,$(VARIANT)),-fsanitize=fuzzer) $(KP_LIBS)
+		$(if $(filter fuzz fuzz-model cov,$(VARIANT)),-fsanitize=fuzzer) $(KP_LIBS)
 
 tests: $(TEST_BINS)
 stress: $(STRESS_BINS)
 model-tests: $(MODEL_BINS)
-ifneq ($(filter fuzz cov,$(VARIANT)),)
+ifneq ($(filter fuzz fuzz-model cov,$(VARIANT)),)
 fuzz-build: $(FUZZ_BINS)
 else
 fuzz-build:
-	@echo "make fuzz-build: fuzz targets link libFuzzer; use VARIANT=fuzz (or cov)" >&2
+	@echo "make fuzz-build: fuzz targets link libFuzzer; use VARIANT=fuzz, fuzz-model (schedule targets) or cov" >&2
 	@exit 2
 endif
 

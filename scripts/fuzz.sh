@@ -12,7 +12,8 @@ usage() {
 	cat <<USAGE
 usage: scripts/fuzz.sh [--seconds N] [--target NAME]... [--out DIR] [--help]
 
-Builds the fuzz variant and runs each fuzz target for N seconds.
+Builds the fuzz variants (fuzz; fuzz-model for the schedule targets,
+fuzz_sched_*) and runs each fuzz target for N seconds.
 
   --seconds N    time per target (default: \$FUZZ_SECONDS or 60)
   --target NAME  only this target (repeatable; default: all in fuzz/)
@@ -53,9 +54,13 @@ for t in "${targets[@]}"; do
 	[[ " ${all[*]} " == *" $t "* ]] || die "unknown target '$t' (have: ${all[*]})"
 done
 
-echo "fuzz: building the fuzz variant"
-make --no-print-directory -j"$(nproc)" VARIANT=fuzz fuzz-build >/dev/null ||
-	die "build failed: run 'make VARIANT=fuzz fuzz-build' to see why"
+# The schedule targets build in the fuzz-model variant, the others in fuzz.
+variant_of() { [[ "$1" == fuzz_sched_* ]] && echo fuzz-model || echo fuzz; }
+for v in fuzz fuzz-model; do
+	echo "fuzz: building the $v variant"
+	make --no-print-directory -j"$(nproc)" VARIANT=$v fuzz-build >/dev/null ||
+		die "build failed: run 'make VARIANT=$v fuzz-build' to see why"
+done
 
 export ASAN_OPTIONS="dedup_token_length=3:${ASAN_OPTIONS:-}"
 rows=()
@@ -72,7 +77,7 @@ for t in "${targets[@]}"; do
 	echo "fuzz: [$i/${#targets[@]}] $t for ${seconds}s (log: $log)"
 	dict=()
 	[ -f "corpora/$t.dict" ] && dict=(-dict="corpora/$t.dict")
-	./build/fuzz/fuzz/"$t" -max_total_time="$seconds" -print_final_stats=1 \
+	./build/"$(variant_of "$t")"/fuzz/"$t" -max_total_time="$seconds" -print_final_stats=1 \
 		-error_exitcode=1 -timeout_exitcode=70 -timeout=10 "${dict[@]}" \
 		-artifact_prefix="$work/artifacts/" "$work/corpus" "corpora/$t" >"$log" 2>&1
 	rc=$?

@@ -10,20 +10,20 @@ usage() {
 usage: scripts/model-replay.sh [--build DIR] TARGET INPUT
 
 Replays INPUT (a crash, or any corpus file) through the schedule fuzz
-target TARGET (fuzz/fuzz_sched_<name>.c, built in the fuzz variant) and
+target TARGET (fuzz/fuzz_sched_<name>.c, built in the fuzz-model variant) and
 prints the model run's trace. The same input replays the same
 interleaving every time.
 
   TARGET       the target's name, e.g. fuzz_sched_locks
   INPUT        the input file
-  --build DIR  where the fuzz variant is built (default: build/fuzz)
+  --build DIR  where the fuzz-model variant is built (default: build/fuzz-model)
   --help       show this help
 USAGE
 }
 
 die() { echo "model-replay.sh: $*" >&2; exit 2; }
 
-build=build/fuzz
+build=build/fuzz-model
 args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -40,7 +40,7 @@ target=${args[0]} input=${args[1]}
 [ -f "$input" ] || die "no such input: $input"
 cd "$(dirname "$0")/.." || exit 2
 [ -f "fuzz/$target.c" ] || die "no target fuzz/$target.c"
-make --no-print-directory -s VARIANT=fuzz "$build/fuzz/$target" >/dev/null ||
+make --no-print-directory -s VARIANT=fuzz-model BUILD="$build" "$build/fuzz/$target" >/dev/null ||
 	die "could not build $build/fuzz/$target"
 bin=$build/fuzz/$target
 

@@ -4,7 +4,8 @@
 # Stages, in order: deps (install what is missing), build (release with gcc
 # and with clang), debug (unit tests with the debug checks on), asan (the
 # same under ASan+UBSan), tsan (stress tests), model (model-build tests),
-# fuzz (every fuzz target over its corpus), install (a client program built
+# fuzz (every fuzz target over its corpus: the sequential ones in the fuzz
+# variant, the schedule ones in fuzz-model), install (a client program built
 # with each variant's pkg-config file alone, mismatched headers and
 # libraries refused, release and debug installed into a temporary prefix,
 # the examples built there and their output checked, uninstall leaving the
@@ -159,11 +160,15 @@ for s in $stages; do
 		build model model-tests && run_bins model build/model/tests/model_*
 		;;
 	fuzz)
-		stage "fuzz: every fuzz target over its corpus (ASan+UBSan)"
-		if build fuzz fuzz-build; then
-			for bin in build/fuzz/fuzz/fuzz_*; do
-				[[ "$bin" == *.* ]] && continue
-				name=$(basename "$bin")
+		stage "fuzz: every fuzz target over its corpus (ASan+UBSan; the schedule targets with the model)"
+		if build fuzz fuzz-build && build fuzz-model fuzz-build; then
+			for src in fuzz/fuzz_*.c; do
+				name=$(basename "$src" .c)
+				if [[ "$name" == fuzz_sched_* ]]; then
+					bin=build/fuzz-model/fuzz/$name
+				else
+					bin=build/fuzz/fuzz/$name
+				fi
 				dir=corpora/$name
 				n=$(find "$dir" -type f 2>/dev/null | wc -l)
 				if [ "$n" -eq 0 ]; then

@@ -13,7 +13,7 @@
 # empty. Prints TAP.
 set -uo pipefail
 
-ALL_VARIANTS="release debug asan tsan model fuzz"
+ALL_VARIANTS="release debug asan tsan model fuzz fuzz-model"
 
 usage() {
 	cat <<USAGE

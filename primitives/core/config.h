@@ -26,12 +26,12 @@
  *               TSan cannot see become acquire loads; the program must be
  *               built with -fsanitize=thread too
  *
- *   variant   release  debug  asan  tsan  model  fuzz
- *   KP_DEBUG     -       x     x     x      x     x
- *   KP_LOCKDEP   -       x     x     -      x     x
- *   KP_MODEL     -       -     -     -      x     x
- *   KP_ASAN      -       -     x     -      -     x
- *   KP_TSAN      -       -     -     x      -     -
+ *   variant   release  debug  asan  tsan  model  fuzz  fuzz-model  cov
+ *   KP_DEBUG     -       x     x     x      x     x       x        x
+ *   KP_LOCKDEP   -       x     x     -      x     x       x        x
+ *   KP_MODEL     -       -     -     -      x     -       x        x
+ *   KP_ASAN      -       -     x     -      -     x       x        -
+ *   KP_TSAN      -       -     -     x      -     -       -        -
  *
  * None of them is the user's to set. What a user may set is nothing in
  * the headers; kprim's run-time knobs (KP_SLUB_DEBUG and the fault
@@ -102,7 +102,7 @@
 #endif
 
 #if defined(KP_ASAN) && !defined(KP_COMPILER_ASAN)
-#error "these are the headers of a kprim variant built with AddressSanitizer (asan, fuzz): compile and link with -fsanitize=address (`pkg-config --cflags --libs kprim-<variant>` gives it)"
+#error "these are the headers of a kprim variant built with AddressSanitizer (asan, fuzz, fuzz-model): compile and link with -fsanitize=address (`pkg-config --cflags --libs kprim-<variant>` gives it)"
 #endif
 #if defined(KP_TSAN) && !defined(KP_COMPILER_TSAN)
 #error "these are the headers of kprim's tsan variant, built with ThreadSanitizer: compile and link with -fsanitize=thread (`pkg-config --cflags --libs kprim-tsan` gives it)"
