@@ -387,6 +387,38 @@ static void test_a_task_sees_its_own_buffer(void **state)
 	assert_no_reports();
 }
 
+/*
+ * Schedules pinned as regressions, the way a user pins one a fuzzer or an
+ * exploration found: they must keep replaying the same interleaving (and
+ * so the same failure) as long as the code under them is unchanged.
+ */
+static void test_pinned_schedules_replay(void **state)
+{
+	struct kp_model_config lost = { .nr_tasks = 2, .task_fn = racy_increment,
+					 .setup = zero_counters, .strategy = KP_MODEL_REPLAY,
+					 .schedule = "kp1 0:3*2 1:3*4" };
+	struct kp_model_config buffered = { .nr_tasks = 2, .task_fn = store_buffering,
+					    .setup = sb_reset, .store_buffers = true,
+					    .strategy = KP_MODEL_REPLAY,
+					    .schedule = "kp1 0:3*2 0:3+1 1:3+1*2 1:3+2*2 0:1+1" };
+	struct kp_model_result res;
+
+	(void)state;
+	assert_int_equal(kp_model_run(&lost, &res), 0);
+	assert_int_equal(res.outcome, KP_MODEL_DONE);
+	assert_string_equal(res.schedule, lost.schedule);
+	assert_int_equal(shared, 1);
+	assert_reports(KP_REPORT_INVARIANT, 1);
+
+	kp_report_reset();
+	sb_fenced = false;
+	assert_int_equal(kp_model_run(&buffered, &res), 0);
+	assert_int_equal(res.outcome, KP_MODEL_DONE);
+	assert_string_equal(res.schedule, buffered.schedule);
+	assert_true(r[0] == 0 && r[1] == 0);
+	assert_reports(KP_REPORT_INVARIANT, 1);
+}
+
 /* ---- every lock, explored ------------------------------------------------------------- */
 
 static int inside, entries;
@@ -528,6 +560,7 @@ int main(void)
 		kp_unit_test(test_store_buffering_needs_its_fence),
 		kp_unit_test(test_a_relaxed_unlock_leaks_the_critical_section),
 		kp_unit_test(test_a_task_sees_its_own_buffer),
+		kp_unit_test(test_pinned_schedules_replay),
 		kp_unit_test(test_explore_every_lock),
 	};
 
