@@ -121,7 +121,8 @@ fuzz_srcs.fuzz := $(filter-out $(SCHED_FUZZ_SRCS),$(sort $(wildcard fuzz/fuzz_*.
 fuzz_srcs.fuzz-model := $(SCHED_FUZZ_SRCS)
 fuzz_srcs.cov := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_SRCS := $(fuzz_srcs.$(VARIANT))
-FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/expect.o $(BUILD)/fuzz/lockdep_model.o
+FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/expect.o $(BUILD)/fuzz/lockdep_model.o \
+	$(if $(filter KP_MODEL,$(config.$(VARIANT))),$(BUILD)/fuzz/sched.o)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
 # Keep helper objects between runs.

@@ -27,9 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
+#include "sched.h"
 
-#define HEADER		2
 #define MAX_TASKS	4
 #define MAX_STEPS	12
 #define MAX_PRIVATE	96	/* objects a task holds */
@@ -51,10 +50,7 @@ struct stamp {
 
 static struct kmem_cache *cache;
 static struct stamp *slots[NR_SLOTS];
-static struct {
-	uint8_t steps[MAX_TASKS][MAX_STEPS];
-	unsigned int nr_steps;
-} prog;
+static struct fuzz_programs prog;
 
 /* ---- the oracle: the live set --------------------------------------------------------- */
 
@@ -214,34 +210,18 @@ static void setup(void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kp_model_config cfg = { .task_fn = task_main, .setup = setup,
-				       .strategy = KP_MODEL_INPUT, .max_steps = 50000,
-				       .trace = getenv("KP_MODEL_TRACE") != NULL };
+	struct kp_model_config cfg = { .task_fn = task_main, .setup = setup, .max_steps = 50000 };
 	struct kp_model_result res;
-	size_t header, live_before;
+	size_t live_before;
 
-	if (size < HEADER)
+	if (!fuzz_sched_programs(data, size, 2, MAX_TASKS, MAX_STEPS, 1, &prog))
 		return 0;
 	if (!cache)
 		cache = kmem_cache_create("sched-4k", 4096, 0, 0, NULL);
 	fuzz_assert(cache);
-	cfg.nr_tasks = 2 + data[0] % (MAX_TASKS - 1);
-	prog.nr_steps = 1 + data[1] % MAX_STEPS;
-	header = HEADER + cfg.nr_tasks * prog.nr_steps;
-	if (size < header)
-		return 0;
-	for (unsigned int t = 0; t < cfg.nr_tasks; t++)
-		memcpy(prog.steps[t], data + HEADER + t * prog.nr_steps, prog.nr_steps);
-	cfg.input = data + header;
-	cfg.input_size = size - header;
-
+	cfg.nr_tasks = prog.nr_tasks;
 	live_before = kp_kmemleak_report(NULL);
-	fuzz_assert(kp_model_run(&cfg, &res) == 0);
-	if (cfg.trace && !strcmp(getenv("KP_MODEL_TRACE"), "all")) {
-		kp_model_print_trace(fuzz_stderr());
-		fprintf(fuzz_stderr(), "schedule: %s\n", res.schedule);
-	}
-	fuzz_assert(res.outcome == KP_MODEL_DONE);
+	fuzz_sched_run(&cfg, data, size, prog.used, &res);
 	for (unsigned int i = 0; i < NR_SLOTS; i++)
 		if (slots[i])
 			free_object(slots[i]);

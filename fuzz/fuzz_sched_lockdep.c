@@ -30,9 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
+#include "sched.h"
 
-#define HEADER		2
 #define MAX_TASKS	3
 #define MAX_STEPS	8
 #define NR_CLASSES	4
@@ -45,10 +44,7 @@ static struct lock_class_key keys[NR_CLASSES];
 static struct lockdep_map maps[NR_LOCKS];
 static const char *const names[NR_LOCKS] = { "l0", "l1", "l2", "l3", "l4", "l5" };
 
-static struct {
-	uint8_t steps[MAX_TASKS][MAX_STEPS][2];
-	unsigned int nr_steps;
-} prog;
+static struct fuzz_programs prog;	/* two bytes a step */
 
 /* The oracle's log: plain memory, appended right after lock_acquire() returns. */
 struct acquisition {
@@ -101,15 +97,16 @@ static void task_main(unsigned int id, void *arg)
 {
 	(void)arg;
 	for (unsigned int s = 0; s < prog.nr_steps; s++) {
-		int i = (prog.steps[id][s][0] / NR_STEPS) % NR_LOCKS;
-		int j = prog.steps[id][s][1] % NR_LOCKS;
+		const uint8_t *step = prog.steps[id] + 2 * s;
+		int i = (step[0] / NR_STEPS) % NR_LOCKS;
+		int j = step[1] % NR_LOCKS;
 
-		switch (prog.steps[id][s][0] % NR_STEPS) {
+		switch (step[0] % NR_STEPS) {
 		case S_PAIR:
 		case S_TRY_PAIR:
 			if (!acquire(id, -1, i, false))
 				break;
-			if (acquire(id, i, j, prog.steps[id][s][0] % NR_STEPS == S_TRY_PAIR))
+			if (acquire(id, i, j, step[0] % NR_STEPS == S_TRY_PAIR))
 				release(j);
 			release(i);
 			break;
@@ -194,35 +191,18 @@ static void check_log(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kp_model_config cfg = { .task_fn = task_main, .setup = setup,
-				       .strategy = KP_MODEL_INPUT, .max_steps = 50000,
-				       .trace = getenv("KP_MODEL_TRACE") != NULL };
+	struct kp_model_config cfg = { .task_fn = task_main, .setup = setup, .max_steps = 50000 };
 	struct kp_model_result res;
 	kp_report_fn saved;
-	size_t header;
 
-	if (size < HEADER)
+	if (!fuzz_sched_programs(data, size, 2, MAX_TASKS, MAX_STEPS, 2, &prog))
 		return 0;
-	cfg.nr_tasks = 2 + data[0] % (MAX_TASKS - 1);
-	prog.nr_steps = 1 + data[1] % MAX_STEPS;
-	header = HEADER + cfg.nr_tasks * prog.nr_steps * 2;
-	if (size < header)
-		return 0;
-	for (unsigned int t = 0; t < cfg.nr_tasks; t++)
-		memcpy(prog.steps[t], data + HEADER + t * prog.nr_steps * 2, prog.nr_steps * 2);
-	cfg.input = data + header;
-	cfg.input_size = size - header;
-
+	cfg.nr_tasks = prog.nr_tasks;
 	lockdep_sched_points = true;
 	saved = kp_report_set_handler(record_report);
-	fuzz_assert(kp_model_run(&cfg, &res) == 0);
+	fuzz_sched_run(&cfg, data, size, prog.used, &res);
 	kp_report_set_handler(saved);
 	lockdep_sched_points = false;
-	if (cfg.trace && !strcmp(getenv("KP_MODEL_TRACE"), "all")) {
-		kp_model_print_trace(fuzz_stderr());
-		fprintf(fuzz_stderr(), "schedule: %s\n", res.schedule);
-	}
-	fuzz_assert(res.outcome == KP_MODEL_DONE);
 	check_log();
 	return 0;
 }

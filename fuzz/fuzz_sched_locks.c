@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
+#include "sched.h"
 
 enum lock_kind {
 	L_MUTEX, L_SMUTEX, L_RAW, L_SPIN_IRQSAVE, L_NOWAIT, L_GUARD_MUTEX, L_GUARD_SPIN_TRY,
@@ -216,8 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct program prog;
 	struct kp_model_config cfg = { .task_fn = task_main, .arg = &prog, .setup = fresh_locks,
-				       .strategy = KP_MODEL_INPUT, .max_steps = 20000,
-				       .trace = getenv("KP_MODEL_TRACE") != NULL };
+				       .max_steps = 20000 };
 	struct kp_model_result res;
 	size_t header;
 
@@ -232,16 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < header)
 		return 0;
 	memcpy(prog.try_mask, data + HEADER, cfg.nr_tasks);
-	cfg.input = data + header;
-	cfg.input_size = size - header;
-
-	fuzz_assert(kp_model_run(&cfg, &res) == 0);
-	if (cfg.trace && !strcmp(getenv("KP_MODEL_TRACE"), "all")) {
-		kp_model_print_trace(fuzz_stderr());
-		fprintf(fuzz_stderr(), "schedule: %s\n", res.schedule);
-	}
-	/* A deadlock or livelock was reported, and aborted, in kp_model_run(). */
-	fuzz_assert(res.outcome == KP_MODEL_DONE);
+	fuzz_sched_run(&cfg, data, size, header, &res);
 	fuzz_assert(inside == 0 && holder == -1);
 	fuzz_assert(!lock_is_locked(prog.kind));
 	fuzz_assert(entries == acquired);

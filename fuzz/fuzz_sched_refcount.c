@@ -26,9 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
+#include "sched.h"
 
-#define HEADER		2
 #define MAX_TASKS	4
 #define MAX_STEPS	8
 
@@ -47,10 +46,7 @@ struct object {
 	int drops;
 };
 
-static struct {
-	uint8_t steps[MAX_TASKS][MAX_STEPS];
-	unsigned int nr_steps;
-} prog;
+static struct fuzz_programs prog;
 
 static struct arc *arc;			/* the Arc; its payload counts drops */
 static struct arc *slot;		/* an Arc reference in passing, or NULL */
@@ -205,33 +201,15 @@ static void setup(void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	unsigned int nr_tasks;
-	struct kp_model_config cfg = { .task_fn = task_main, .setup = setup, .arg = &nr_tasks,
-				       .strategy = KP_MODEL_INPUT, .max_steps = 20000,
-				       .trace = getenv("KP_MODEL_TRACE") != NULL };
+	struct kp_model_config cfg = { .task_fn = task_main, .setup = setup,
+				       .arg = &prog.nr_tasks, .max_steps = 20000 };
 	struct kp_model_result res;
-	size_t header;
 
-	if (size < HEADER)
+	if (!fuzz_sched_programs(data, size, 2, MAX_TASKS, MAX_STEPS, 1, &prog))
 		return 0;
-	nr_tasks = 2 + data[0] % (MAX_TASKS - 1);
-	prog.nr_steps = 1 + data[1] % MAX_STEPS;
-	header = HEADER + nr_tasks * prog.nr_steps;
-	if (size < header)
-		return 0;
-	for (unsigned int t = 0; t < nr_tasks; t++)
-		memcpy(prog.steps[t], data + HEADER + t * prog.nr_steps, prog.nr_steps);
-	cfg.nr_tasks = nr_tasks;
-	cfg.input = data + header;
-	cfg.input_size = size - header;
-
+	cfg.nr_tasks = prog.nr_tasks;
 	live_before = kp_kmemleak_report(NULL);
-	fuzz_assert(kp_model_run(&cfg, &res) == 0);
-	if (cfg.trace && !strcmp(getenv("KP_MODEL_TRACE"), "all")) {
-		kp_model_print_trace(fuzz_stderr());
-		fprintf(fuzz_stderr(), "schedule: %s\n", res.schedule);
-	}
-	fuzz_assert(res.outcome == KP_MODEL_DONE);
+	fuzz_sched_run(&cfg, data, size, prog.used, &res);
 	/* A reference left in passing is the caller's to put. */
 	if (slot)
 		arc_put(slot);
