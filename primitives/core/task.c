@@ -8,7 +8,10 @@
  * Task ids live in a table of KP_MAX_TASKS slots claimed with a
  * compare-and-swap. One pthread key destructor ends an OS thread's task:
  * it runs the exit hooks (lockdep's held-at-exit check, the allocator's
- * flush), then gives the id back.
+ * flush), then gives the id back; kp_task_exit() does the same for a task
+ * that is no thread (a model task). Under the model, the id table's and
+ * the hook list's atomics are no schedule points: they are bookkeeping,
+ * not code under test.
  *
  * This file also holds the library's half of the configuration tie
  * (core/config.h): every program pulls it in through kp_current(), so a

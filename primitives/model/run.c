@@ -24,6 +24,12 @@
  * KP_REPORT_DEADLOCK / KP_REPORT_LIVELOCK once the caller's stack is back,
  * with what each task waits on or does, and the schedule string.
  *
+ * Store buffers (config.store_buffers, model.h): each task keeps its
+ * relaxed stores in a buffer the seam hands them to; a load sees its own
+ * task's buffer first; the access's order decides what drains the buffer
+ * (drains()), once the task goes on past its schedule point; and making
+ * a buffered store visible early is one more option at every choice.
+ *
  * Interleaving coverage: each switch bumps one of libFuzzer's extra
  * counters, chosen by the task left, the task entered, the operation and
  * the function, so a fuzzer keeps inputs that reach new interleavings as

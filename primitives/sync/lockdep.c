@@ -13,6 +13,9 @@
  * kernel's chain cache does the same job). Trylocks, as in the kernel,
  * are pushed on the held stack but neither checked nor made a dependency
  * target: a trylock cannot wait. Messages use the kernel's headlines.
+ * Under the model scheduler lock_acquire() and lock_release() are no
+ * schedule points inside (a checker, not code under test) unless
+ * lockdep_sched_points asks for them (fuzz_sched_lockdep tests lockdep).
  */
 #include <stdint.h>
 #include <stdio.h>
