@@ -122,7 +122,7 @@ fuzz_srcs.fuzz-model := $(SCHED_FUZZ_SRCS)
 fuzz_srcs.cov := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_SRCS := $(fuzz_srcs.$(VARIANT))
 FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/expect.o $(BUILD)/fuzz/lockdep_model.o \
-	$(if $(filter KP_MODEL,$(config.$(VARIANT))),$(BUILD)/fuzz/sched.o)
+	$(if $(filter KP_MODEL,$(config.$(VARIANT))),$(BUILD)/fuzz/sched_target.o)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
 # Keep helper objects between runs.

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched.h"
+#include "sched_target.h"
 
 #define MAX_TASKS	3
 #define MAX_STEPS	8

@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched.h"
+#include "sched_target.h"
 
 enum lock_kind {
 	L_MUTEX, L_SMUTEX, L_RAW, L_SPIN_IRQSAVE, L_NOWAIT, L_GUARD_MUTEX, L_GUARD_SPIN_TRY,

@@ -31,7 +31,8 @@
  * twice (here and in the access): no side effects in an atomic's
  * address. Release builds have no schedule points at all.
  */
-#define kp__sched_op(kind, p, mo)	kp_sched_point_op((kind), (p), sizeof(*(p)), (mo))
+#define kp__sched_op(kind, p, mo, v)						\
+	kp_sched_point_op((kind), (p), sizeof(*(p)), (mo), (uint64_t)(uintptr_t)(v))
 
 /*
  * Loads and stores, as a model scheduler with store buffers sees them: a
@@ -47,13 +48,27 @@
 #define kp__store(p, v, mo)						\
 	do {								\
 		__typeof__(*(p)) kp__sv = (v);				\
+		kp__sched_op(KP_OP_STORE, (p), (mo), kp__sv);		\
 		if ((mo) != KP_RELAXED ||				\
 		    !kp_sched_store_relaxed((p), sizeof(*(p)), (uint64_t)(uintptr_t)kp__sv)) \
 			__atomic_store_n((p), kp__sv, (mo));		\
 	} while (0)
+/* A read-modify-write whose operand the scheduler is told, evaluated once. */
+#define kp__rmw(kind, builtin, p, v, mo)				\
+	({ __typeof__(v) kp__rv = (v);					\
+	   kp__sched_op((kind), (p), (mo), kp__rv);			\
+	   builtin((p), kp__rv, (mo)); })
+#define kp__cmpxchg(p, oldp, new, mo)					\
+	({ __typeof__(new) kp__nv = (new);				\
+	   kp__sched_op(KP_OP_CMPXCHG, (p), (mo), kp__nv);		\
+	   __atomic_compare_exchange_n((p), (oldp), kp__nv, false, (mo),	\
+				       kp__cmpxchg_fail_order(mo)); })
 #else
 #define kp__load(p, mo)		__atomic_load_n((p), (mo))
 #define kp__store(p, v, mo)	__atomic_store_n((p), (v), (mo))
+#define kp__rmw(kind, builtin, p, v, mo)	builtin((p), (v), (mo))
+#define kp__cmpxchg(p, oldp, new, mo)					\
+	__atomic_compare_exchange_n((p), (oldp), (new), false, (mo), kp__cmpxchg_fail_order(mo))
 #endif
 
 /* The strongest order a failed compare-exchange may use (C11 forbids release). */
@@ -74,7 +89,7 @@
  * Return: the value loaded.
  */
 #define kp_atomic_load(p, mo)						\
-	({ kp__sched_op(KP_OP_LOAD, (p), (mo)); kp__load((p), (mo)); })
+	({ kp__sched_op(KP_OP_LOAD, (p), (mo), 0); kp__load((p), (mo)); })
 
 /**
  * kp_atomic_store - atomically store a value
@@ -83,7 +98,7 @@
  * @mo: KP_RELAXED, KP_RELEASE or KP_SEQ_CST
  */
 #define kp_atomic_store(p, v, mo)					\
-	do { kp__sched_op(KP_OP_STORE, (p), (mo)); kp__store((p), (v), (mo)); } while (0)
+	kp__store((p), (v), (mo))
 
 /**
  * kp_atomic_xchg - atomically exchange a value
@@ -94,7 +109,7 @@
  * Return: the value replaced.
  */
 #define kp_atomic_xchg(p, v, mo)					\
-	({ kp__sched_op(KP_OP_XCHG, (p), (mo)); __atomic_exchange_n((p), (v), (mo)); })
+	kp__rmw(KP_OP_XCHG, __atomic_exchange_n, (p), (v), (mo))
 
 /**
  * kp_atomic_try_cmpxchg - compare and exchange, reporting success
@@ -110,9 +125,7 @@
  * Return: true if the exchange happened.
  */
 #define kp_atomic_try_cmpxchg(p, oldp, new, mo)				\
-	({ kp__sched_op(KP_OP_CMPXCHG, (p), (mo));			\
-	   __atomic_compare_exchange_n((p), (oldp), (new), false, (mo),	\
-				       kp__cmpxchg_fail_order(mo)); })
+	kp__cmpxchg((p), (oldp), (new), (mo))
 
 /**
  * kp_atomic_cmpxchg - compare and exchange, returning the value found
@@ -140,23 +153,23 @@
  * Return: the value before the operation.
  */
 #define kp_atomic_fetch_add(p, v, mo)					\
-	({ kp__sched_op(KP_OP_FETCH_ADD, (p), (mo)); __atomic_fetch_add((p), (v), (mo)); })
+	kp__rmw(KP_OP_FETCH_ADD, __atomic_fetch_add, (p), (v), (mo))
 
 #define kp_atomic_fetch_sub(p, v, mo)					\
-	({ kp__sched_op(KP_OP_FETCH_SUB, (p), (mo)); __atomic_fetch_sub((p), (v), (mo)); })
+	kp__rmw(KP_OP_FETCH_SUB, __atomic_fetch_sub, (p), (v), (mo))
 
 #define kp_atomic_fetch_or(p, v, mo)					\
-	({ kp__sched_op(KP_OP_FETCH_OR, (p), (mo)); __atomic_fetch_or((p), (v), (mo)); })
+	kp__rmw(KP_OP_FETCH_OR, __atomic_fetch_or, (p), (v), (mo))
 
 #define kp_atomic_fetch_and(p, v, mo)					\
-	({ kp__sched_op(KP_OP_FETCH_AND, (p), (mo)); __atomic_fetch_and((p), (v), (mo)); })
+	kp__rmw(KP_OP_FETCH_AND, __atomic_fetch_and, (p), (v), (mo))
 
 /**
  * kp_atomic_fence - a memory fence
  * @mo: KP_ACQUIRE, KP_RELEASE, KP_ACQ_REL or KP_SEQ_CST
  */
 #define kp_atomic_fence(mo)						\
-	do { kp_sched_point_op(KP_OP_FENCE, NULL, 0, (mo)); __atomic_thread_fence(mo); } while (0)
+	do { kp_sched_point_op(KP_OP_FENCE, NULL, 0, (mo), 0); __atomic_thread_fence(mo); } while (0)
 
 /**
  * smp_acquire_after_rmw - order what follows after an RMW the caller branched on
@@ -182,7 +195,7 @@
  */
 static inline void cpu_relax(void)
 {
-	kp_sched_point_op(KP_OP_SPIN, NULL, 0, 0);
+	kp_sched_point_op(KP_OP_SPIN, NULL, 0, 0, 0);
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #elif defined(__aarch64__)

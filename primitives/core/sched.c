@@ -14,7 +14,7 @@ void kp_yield(void)
 {
 #ifdef KP_MODEL
 	if (kp_sched_ops) {
-		kp_sched_point_op(KP_OP_YIELD, NULL, 0, 0);
+		kp_sched_point_op(KP_OP_YIELD, NULL, 0, 0, 0);
 		return;
 	}
 #endif

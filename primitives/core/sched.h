@@ -7,7 +7,7 @@
  * the seam costs nothing. In a model build (KP_MODEL) a scheduler
  * registers a struct kp_sched_ops (primitives/model/ is kprim's own); from
  * then on every atomic first tells it what it is about to do (struct
- * kp_sched_op: kind, address, size, memory order) and may be switched
+ * kp_sched_op: kind, address, size, memory order, value) and may be switched
  * away from, futexes block and wake model tasks, and kp_current() returns
  * the running model task. With no scheduler registered a model build
  * behaves like release, so the same binary can run plain and under the
@@ -49,6 +49,8 @@ struct kp_sched_op {
 	uint8_t order;			/* the access's memory order; 0 for SPIN, YIELD, POINT */
 	uint8_t size;			/* bytes accessed; 0 where there is no access */
 	const volatile void *addr;	/* the word accessed; NULL where there is none */
+	uint64_t value;			/* a store's or xchg's value, a cmpxchg's new one,
+					 * a fetch_<op>'s operand; 0 for the rest */
 };
 
 /*
@@ -115,6 +117,7 @@ const struct kp_sched_ops *kp_sched_register(const struct kp_sched_ops *ops);
  * @addr: the word it accesses, or NULL
  * @size: the bytes it accesses, or 0
  * @order: the access's memory order, or 0
+ * @value: the value it writes or operates with (struct kp_sched_op), or 0
  *
  * Every kp_atomic_*, cpu_relax() and kp_yield() passes one. Nothing at
  * all in release builds; in a model build, a call into the registered
@@ -124,18 +127,18 @@ const struct kp_sched_ops *kp_sched_register(const struct kp_sched_ops *ops);
  */
 static __always_inline void kp_sched_point_op(enum kp_sched_op_kind kind,
 					      const volatile void *addr, unsigned int size,
-					      int order)
+					      int order, uint64_t value)
 {
 	if (kp_sched_ops) {
 		const struct kp_sched_op op = {
 			.kind = (uint8_t)kind, .order = (uint8_t)order,
-			.size = (uint8_t)size, .addr = addr,
+			.size = (uint8_t)size, .addr = addr, .value = value,
 		};
 
 		kp_sched_ops->sched_point(&op);
 	}
 }
-#define kp_sched_point()	kp_sched_point_op(KP_OP_POINT, NULL, 0, 0)
+#define kp_sched_point()	kp_sched_point_op(KP_OP_POINT, NULL, 0, 0, 0)
 
 /**
  * kp_sched_store_relaxed - hand a relaxed store to the scheduler's store buffer
@@ -163,7 +166,7 @@ static __always_inline bool kp_sched_load(const volatile void *addr, unsigned in
 	return kp_sched_ops && kp_sched_ops->load && kp_sched_ops->load(addr, size, value);
 }
 #else
-#define kp_sched_point_op(kind, addr, size, order)	((void)0)
+#define kp_sched_point_op(kind, addr, size, order, value)	((void)0)
 #define kp_sched_point()				((void)0)
 #endif
 

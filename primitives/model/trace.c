@@ -111,6 +111,8 @@ static void print_step(FILE *out, const struct model_step *s)
 			fprintf(out, " %-7s", order_name(s->op.order));
 		if (s->op.addr)
 			fprintf(out, " %u@%p", s->op.size, (const void *)s->op.addr);
+		if (s->op.kind >= KP_OP_STORE && s->op.kind <= KP_OP_FETCH_AND)
+			fprintf(out, " %#llx", (unsigned long long)s->op.value);
 		break;
 	case MODEL_EV_WAIT:
 		fprintf(out, "futex_wait %p (== %lu): blocked", (const void *)s->op.addr, s->value);

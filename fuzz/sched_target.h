@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sched.h - what the schedule fuzz targets (fuzz_sched_*.c) share: the
+ * sched_target.h - what the schedule fuzz targets (fuzz_sched_*.c) share: the
  * tasks' programs most of them read from the head of the input, and the
  * run itself, with the rest of the input as the schedule. Built in the
  * variants with the model scheduler only.
@@ -9,8 +9,8 @@
  * the input fails (expect.c's fuzz_abort()); KP_MODEL_TRACE=all prints it
  * after every run, with the schedule string (scripts/model-replay.sh).
  */
-#ifndef KPRIM_FUZZ_SCHED_H
-#define KPRIM_FUZZ_SCHED_H
+#ifndef KPRIM_FUZZ_SCHED_TARGET_H
+#define KPRIM_FUZZ_SCHED_TARGET_H
 
 #include "expect.h"
 
@@ -39,4 +39,4 @@ bool fuzz_sched_programs(const uint8_t *data, size_t size, unsigned int min_task
 void fuzz_sched_run(struct kp_model_config *cfg, const uint8_t *data, size_t size, size_t used,
 		    struct kp_model_result *res);
 
-#endif /* KPRIM_FUZZ_SCHED_H */
+#endif /* KPRIM_FUZZ_SCHED_TARGET_H */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * sched.c - the schedule fuzz targets' input and run (sched.h).
+ * sched_target.c - the schedule fuzz targets' input and run (sched_target.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched.h"
+#include "sched_target.h"
 
 bool fuzz_sched_programs(const uint8_t *data, size_t size, unsigned int min_tasks,
 			 unsigned int max_tasks, unsigned int max_steps, unsigned int step_bytes,
