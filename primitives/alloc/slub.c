@@ -194,6 +194,7 @@ static void *freelist_join(const struct kmem_cache *s, void *a, void *b)
 
 static void flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c);
 static void sheaves_clear(struct kmem_cache_cpu *c);
+static void sheaves_init(struct slub_task *t);
 
 /* An ending thread hands its slabs back and its counts to the caches. */
 static unsigned long large_flushed_allocs, large_flushed_frees;
@@ -244,11 +245,7 @@ static __noinline struct slub_task *slub_task_init(struct kp_task *task)
 
 	if (!t)
 		return NULL;
-	/* A task's own new state: under the model, no schedule points (task.h). */
-	kp_sched_quiet_begin();
-	for (unsigned int id = 0; id < KP_MAX_CACHES; id++)
-		sheaves_clear(&t->cpu[id]);
-	kp_sched_quiet_end();
+	sheaves_init(t);
 	raw_spin_lock(&task_lock);
 	t->next = task_list.next;
 	t->prev = &task_list;
@@ -770,6 +767,20 @@ static void sheaves_clear(struct kmem_cache_cpu *c)
 	kp_atomic_store(&c->top, no_sheaf_top, KP_RELAXED);
 	kp_atomic_store(&c->spare_top, no_sheaf_top, KP_RELAXED);
 	kp_atomic_store(&c->capacity, 0, KP_RELAXED);
+}
+
+/*
+ * A new task's every cache without sheaves. The task is not yet on
+ * task_list, so nobody else reads it: plain stores, which task_lock's
+ * release publishes with the task (and which, unlike sheaves_clear()'s
+ * atomics, are no schedule points under the model).
+ */
+static void sheaves_init(struct slub_task *t)
+{
+	for (unsigned int id = 0; id < KP_MAX_CACHES; id++) {
+		t->cpu[id].top = t->cpu[id].spare_top = no_sheaf_top;
+		t->cpu[id].capacity = 0;
+	}
 }
 
 /*
