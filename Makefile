@@ -289,7 +289,7 @@ bench-build: $(BENCH_BINS) $(BUILD)/bench/shim/selftest
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB) $(CONFIG_H)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(KP_CFLAGS) -Ifuzz $< $(FUZZ_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) \
+	$(Q)$(CC) $(KP_CFLAGS) -Ifuzz -Itests $< $(FUZZ_HELPERS) $(LIB) -o $@ $(KP_LDFLAGS) \
 		$(if $(filter fuzz fuzz-model cov,$(VARIANT)),-fsanitize=fuzzer) $(KP_LIBS)
 
 tests: $(TEST_BINS)

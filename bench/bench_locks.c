@@ -313,7 +313,7 @@ DEFINE_LOCK_BENCH(floor, atomic_uint, atomic_init(l, 0), floor_lock(l),
 		  atomic_store_explicit(l, 0, memory_order_release),
 		  !atomic_exchange_explicit(l, 1, memory_order_acquire))
 /* kprim's locks: kp_locks.h's list, shared with the torture and model tests. */
-#define KPRIM_LOCK_BENCH(name, type, init, lock, trylock, unlock, is_locked)		\
+#define KPRIM_LOCK_BENCH(name, type, init, lock, trylock, unlock, ...)			\
 	DEFINE_LOCK_BENCH(name, type, init, lock, unlock, trylock)
 KP_FOR_EACH_LOCK(KPRIM_LOCK_BENCH)
 DEFINE_LOCK_BENCH(pthread_mutex, pthread_mutex_t, pthread_mutex_init(l, NULL),

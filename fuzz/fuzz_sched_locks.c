@@ -4,6 +4,10 @@
  * tasks take one lock in turn while the fuzzer's input picks the
  * interleaving, point by point.
  *
+ * The locks are tests/kp_locks.h's list, each through its own calls, and
+ * four more ways in: irqsave, the NoWaitLock's contention answer, the
+ * mutex's guards, the spinlock's try guard.
+ *
  * Input: a header, then the schedule.
  *   byte 0   the lock (enum lock_kind, modulo of the low 6 bits), bit 6:
  *            store buffers (weak memory), bit 7: spurious futex wake-ups
@@ -32,22 +36,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kp_locks.h"
 #include "sched_target.h"
 
+/* kp_locks.h's locks through their own calls, then four more ways in. */
+#define LOCK_KIND(name, ...)	L_##name,
 enum lock_kind {
-	L_MUTEX, L_SMUTEX, L_RAW, L_SPIN_IRQSAVE, L_NOWAIT, L_GUARD_MUTEX, L_GUARD_SPIN_TRY,
+	KP_FOR_EACH_LOCK(LOCK_KIND)
+	L_SPIN_IRQSAVE,		/* the spinlock, irqsave */
+	L_NOWAIT_ANSWER,	/* the NoWaitLock, its contention answer checked */
+	L_GUARD_MUTEX,		/* the mutex through guard(), or scoped_guard(mutex_try) */
+	L_GUARD_SPIN_TRY,	/* the spinlock through scoped_guard(spinlock_try) */
 	NR_LOCK_KINDS
 };
 
 #define HEADER		3
 #define MAX_TASKS	4
 #define MAX_ROUNDS	4
-
-static struct mutex mutex;
-static struct smutex smutex;
-static raw_spinlock_t raw;
-static spinlock_t spin;
-static struct nowait_lock nowait;
 
 struct program {
 	enum lock_kind kind;
@@ -62,39 +67,15 @@ static int holder = -1;			/* the task inside, -1 for none */
 static unsigned int cs_data, cs_expected;	/* a relaxed store each holder leaves */
 static unsigned int failed_while_held;	/* tries that failed while holder held it */
 
-static bool lock_is_locked(enum lock_kind kind)
-{
-	switch (kind) {
-	case L_MUTEX:
-	case L_GUARD_MUTEX:
-		return mutex_is_locked(&mutex);
-	case L_SMUTEX:
-		return smutex_is_locked(&smutex);
-	case L_RAW:
-		return raw_spin_is_locked(&raw);
-	case L_SPIN_IRQSAVE:
-	case L_GUARD_SPIN_TRY:
-		return spin_is_locked(&spin);
-	case L_NOWAIT:
-		return nowait_is_locked(&nowait);
-	case NR_LOCK_KINDS:
-		break;
-	}
-	return false;
-}
-
-static void enter(enum lock_kind kind, unsigned int id)
+static void enter(unsigned int id, bool spins, bool locked)
 {
 	fuzz_assert(inside == 0);
 	inside++;
 	holder = (int)id;
 	failed_while_held = 0;
 	acquired++;
-	fuzz_assert(lock_is_locked(kind));
-	if (kind == L_RAW || kind == L_SPIN_IRQSAVE || kind == L_GUARD_SPIN_TRY)
-		fuzz_assert(in_atomic());
-	if (kind == L_SPIN_IRQSAVE)
-		fuzz_assert(irqs_disabled());
+	fuzz_assert(locked);
+	fuzz_assert(in_atomic() == spins);	/* a spinlock's holder, and only it */
 	/* A point inside, so others can try while it is held. */
 	kp_atomic_fetch_add(&entries, 1, KP_RELAXED);
 	fuzz_assert(holder == (int)id);
@@ -115,74 +96,97 @@ static void try_failed(void)
 		failed_while_held++;
 }
 
+/* Each lock of the list: the lock itself, and a round of it. */
+#define LOCK_ROW(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr, spins)	\
+	static type the_##name;								\
+	static bool locked_##name(void) { type *l = &the_##name; return locked_expr; }	\
+	static void init_##name(void) { type *l = &the_##name; init; }			\
+	static void round_##name(unsigned int id, bool try)				\
+	{										\
+		type *l = &the_##name;							\
+											\
+		if (try ? (trylock_expr) : ({ lock_stmt; true; })) {			\
+			enter(id, spins, locked_expr);					\
+			leave();							\
+			unlock_stmt;							\
+		} else {								\
+			try_failed();							\
+		}									\
+	}
+KP_FOR_EACH_LOCK(LOCK_ROW)
+
+static const struct lock_row {
+	void (*round)(unsigned int id, bool try);
+	bool (*locked)(void);
+	void (*init)(void);
+} rows[] = {
+#define LOCK_ENTRY(name, ...)	{ round_##name, locked_##name, init_##name },
+	KP_FOR_EACH_LOCK(LOCK_ENTRY)
+};
+#define NR_ROWS		(sizeof(rows) / sizeof(rows[0]))
+
+static bool lock_is_locked(enum lock_kind kind)
+{
+	switch (kind) {
+	case L_SPIN_IRQSAVE:
+	case L_GUARD_SPIN_TRY:
+		return locked_spinlock();
+	case L_NOWAIT_ANSWER:
+		return locked_nowait();
+	case L_GUARD_MUTEX:
+		return locked_mutex();
+	default:
+		return rows[kind].locked();
+	}
+}
+
 static void round_of(enum lock_kind kind, unsigned int id, bool try)
 {
 	unsigned long flags;
-	bool contended;
 
 	switch (kind) {
-	case L_MUTEX:
-		if (try ? mutex_trylock(&mutex) : (mutex_lock(&mutex), true)) {
-			enter(kind, id);
-			leave();
-			mutex_unlock(&mutex);
-		}
-		break;
-	case L_SMUTEX:
-		if (try ? smutex_trylock(&smutex) : (smutex_lock(&smutex), true)) {
-			enter(kind, id);
-			leave();
-			smutex_unlock(&smutex);
-		}
-		break;
-	case L_RAW:
-		if (try ? raw_spin_trylock(&raw) : (raw_spin_lock(&raw), true)) {
-			enter(kind, id);
-			leave();
-			raw_spin_unlock(&raw);
-		}
-		break;
 	case L_SPIN_IRQSAVE:
-		spin_lock_irqsave(&spin, flags);
-		enter(kind, id);
+		spin_lock_irqsave(&the_spinlock, flags);
+		enter(id, true, locked_spinlock());
+		fuzz_assert(irqs_disabled());
 		leave();
-		spin_unlock_irqrestore(&spin, flags);
+		spin_unlock_irqrestore(&the_spinlock, flags);
 		fuzz_assert(!irqs_disabled() && !in_atomic());
 		break;
-	case L_NOWAIT:
-		if (!nowait_trylock(&nowait)) {
+	case L_NOWAIT_ANSWER:
+		if (!nowait_trylock(&the_nowait)) {
 			try_failed();
 			break;
 		}
-		enter(kind, id);
+		enter(id, false, locked_nowait());
 		{
 			unsigned int failed = failed_while_held;
 
 			leave();
-			contended = nowait_unlock(&nowait);
-			fuzz_assert(contended || !failed);
+			fuzz_assert(nowait_unlock(&the_nowait) || !failed);	/* never a false "no" */
 		}
 		break;
 	case L_GUARD_MUTEX:
 		if (try) {
-			scoped_guard(mutex_try, &mutex) {
-				enter(kind, id);
+			scoped_guard(mutex_try, &the_mutex) {
+				enter(id, false, locked_mutex());
 				leave();
 			}
 		} else {
-			guard(mutex)(&mutex);
-			enter(kind, id);
+			guard(mutex)(&the_mutex);
+			enter(id, false, locked_mutex());
 			leave();
 		}
 		break;
 	case L_GUARD_SPIN_TRY:
-		scoped_guard(spinlock_try, &spin) {
-			enter(kind, id);
+		scoped_guard(spinlock_try, &the_spinlock) {
+			enter(id, true, locked_spinlock());
 			leave();
 		}
 		fuzz_assert(!in_atomic());
 		break;
-	case NR_LOCK_KINDS:
+	default:
+		rows[kind].round(id, try);
 		break;
 	}
 }
@@ -201,11 +205,8 @@ static void task_main(unsigned int id, void *arg)
 static void fresh_locks(void *arg)
 {
 	(void)arg;
-	mutex_init(&mutex);
-	smutex_init(&smutex);
-	raw_spin_lock_init(&raw);
-	spin_lock_init(&spin);
-	nowait_lock_init(&nowait);
+	for (size_t r = 0; r < NR_ROWS; r++)
+		rows[r].init();
 	inside = 0;
 	entries = acquired = 0;
 	holder = -1;
@@ -235,16 +236,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_assert(inside == 0 && holder == -1);
 	fuzz_assert(!lock_is_locked(prog.kind));
 	fuzz_assert(entries == acquired);
-	mutex_destroy(&mutex);		/* free, and nobody waits: accepted without a report */
-	if (prog.kind != L_NOWAIT && prog.kind != L_GUARD_SPIN_TRY) {
-		unsigned int tries = 0;
+	mutex_destroy(&the_mutex);	/* free, and nobody waits: accepted without a report */
+	{
+		/* A lock round, irqsave and the mutex guard cannot fail; a try can. */
+		unsigned int must = 0;
 
 		for (unsigned int t = 0; t < cfg.nr_tasks; t++)
 			for (unsigned int r = 0; r < prog.rounds; r++)
-				tries += !!(prog.try_mask[t] & (1u << r)) &&
-					 prog.kind != L_SPIN_IRQSAVE;
-		fuzz_assert(acquired + tries >= cfg.nr_tasks * prog.rounds);
-		fuzz_assert(acquired <= cfg.nr_tasks * prog.rounds);
+				must += prog.kind == L_SPIN_IRQSAVE ||
+					((prog.kind < NR_ROWS || prog.kind == L_GUARD_MUTEX) &&
+					 !(prog.try_mask[t] & (1u << r)));
+		fuzz_assert(acquired >= must && acquired <= cfg.nr_tasks * prog.rounds);
 	}
 	return 0;
 }

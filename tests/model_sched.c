@@ -452,7 +452,7 @@ struct explored_lock {
 	void (*setup)(void *arg);
 };
 
-#define EXPLORED_LOCK(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr) \
+#define EXPLORED_LOCK(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr, ...) \
 	static type the_##name;							\
 	static void twice_##name(unsigned int id, void *arg)			\
 	{									\

@@ -35,7 +35,7 @@ struct torture_ops {
 };
 
 /* One lock of each kind, and its operations as functions (kp_locks.h). */
-#define TORTURE_OPS(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr) \
+#define TORTURE_OPS(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr, ...) \
 	static type t_##name;								\
 	static void lock_##name(void) { type *l = &t_##name; lock_stmt; }		\
 	static bool try_##name(void) { type *l = &t_##name; return trylock_expr; }	\
