@@ -34,7 +34,7 @@ static __noinline void pingpong(struct model_coro *self, struct model_coro *othe
 
 static void peer_entry(void)
 {
-	model_coro_started(&peer_co, &caller_co);
+	model_coro_started(&caller_co);
 	pingpong(&peer_co, &caller_co, -1);
 }
 

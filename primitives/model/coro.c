@@ -129,20 +129,19 @@ static inline void coro_after(struct model_coro *self)
 #endif
 }
 
-void model_coro_started(struct model_coro *self, struct model_coro *from)
+void model_coro_started(struct model_coro *from)
 {
 #ifdef KP_ASAN
 	const void *bottom;
 	size_t size;
 
-	(void)self;
 	__sanitizer_finish_switch_fiber(NULL, &bottom, &size);
 	if (!from->stack) {		/* the OS thread's stack, learnt on the way in */
 		from->stack = (void *)bottom;
 		from->stack_size = size;
 	}
 #else
-	(void)self, (void)from;
+	(void)from;
 #endif
 }
 

@@ -23,7 +23,10 @@ int model_coro_init(struct model_coro *c, void (*entry)(void));
 void model_coro_switch(struct model_coro *from, struct model_coro *to);
 /* As model_coro_switch(), for a coroutine that will never run again. */
 __attribute__((noreturn)) void model_coro_exit(struct model_coro *from, struct model_coro *to);
-/* The first thing a new coroutine's entry calls (ASan's end of the switch). */
-void model_coro_started(struct model_coro *self, struct model_coro *from);
+/*
+ * The first thing a new coroutine's entry calls, with the coroutine that
+ * switched to it: ASan's end of the switch (and from's stack, if unknown).
+ */
+void model_coro_started(struct model_coro *from);
 
 #endif /* KPRIM_MODEL_CORO_H */

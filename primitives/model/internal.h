@@ -97,12 +97,11 @@ static inline uint8_t model_option_code(const struct model_options *o, unsigned 
 void model_strategy_start(struct model_strategy_state *s, const struct kp_model_config *cfg,
 			  unsigned int nr_tasks, unsigned long expected_steps);
 /*
- * Pick an option at choice number nth; the running task is cur (-1 if it
- * cannot go on). Returns the option's index, or -1 when a replayed
- * schedule recorded other options here (divergence).
+ * Pick an option at choice number nth. Returns the option's index, or -1
+ * when a replayed schedule recorded other options here (divergence).
  */
 int model_strategy_choose(struct model_strategy_state *s, const struct model_options *o,
-			  unsigned long nth, unsigned long step, int cur);
+			  unsigned long nth);
 /* The running task spins (cpu_relax(), kp_yield()): PCT drops its priority. */
 void model_strategy_spin(struct model_strategy_state *s, unsigned int task);
 /* A step passed with task running (PCT's change points). */

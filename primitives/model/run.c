@@ -276,13 +276,13 @@ static bool every_task_done(void)
 }
 
 /* Ask the strategy (when there is a choice) and record what it took; -1: diverged. */
-static int choose(struct model_options *o, int cur)
+static int choose(struct model_options *o)
 {
 	int idx;
 
 	if (o->nr == 1)
 		return 0;
-	idx = model_strategy_choose(&model.strategy, o, model.nr_choices, model.steps, cur);
+	idx = model_strategy_choose(&model.strategy, o, model.nr_choices);
 	if (idx < 0 || (unsigned int)idx >= o->nr)
 		return -1;
 	if (model.nr_choices < MODEL_MAX_CHOICES)
@@ -312,7 +312,7 @@ static struct model_task *choose_next(int cur, bool spins, bool *diverged)
 		build_options(&o, cur, spins);
 		if (!o.nr)
 			return NULL;
-		idx = choose(&o, cur);
+		idx = choose(&o);
 		if (idx < 0) {
 			*diverged = true;
 			return NULL;
@@ -459,7 +459,7 @@ __attribute__((noreturn)) static void task_entry(void)
 {
 	struct model_task *self = model.running;
 
-	model_coro_started(&self->coro, model.switched_from);
+	model_coro_started(model.switched_from);
 	model.cfg->task_fn(self->id, model.cfg->arg);
 	kp_task_exit(&self->task);	/* as a thread's end: the allocator flushes, lockdep checks */
 	sb_drain(self);

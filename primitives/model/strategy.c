@@ -120,9 +120,8 @@ static int pct_choose(const struct model_strategy_state *s, const struct model_o
 }
 
 int model_strategy_choose(struct model_strategy_state *s, const struct model_options *o,
-			  unsigned long nth, unsigned long step, int cur)
+			  unsigned long nth)
 {
-	(void)step, (void)cur;
 	switch (s->kind) {
 	case KP_MODEL_INPUT:	/* the bytes may pick a spurious wake-up; PCT after them not */
 		if (s->input_left) {
