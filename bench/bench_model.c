@@ -6,7 +6,7 @@
  * Two coroutines pass control back and forth; each iteration is one
  * switch. model/switch/kprim is primitives/model/coro.c (callee-saved
  * registers, stack pointer, an indirect jump; with ASan's fiber
- * annotations in the asan and fuzz variants), model/switch/swapcontext is
+ * annotations in the asan and fuzz-model variants), model/switch/swapcontext is
  * glibc's ucontext switch, which saves the signal mask with a system call
  * every time. The schedule fuzzers pay two of these per interleaving
  * point that changes task.

@@ -11,7 +11,7 @@
  * and the failing schedule, replayed with tracing on, shows step by step
  * how: both tasks read 100 before either takes anything.
  *
- * Needs a variant with the model scheduler (model, or fuzz):
+ * Needs a variant with the model scheduler (model, fuzz-model, cov):
  *
  *   cc $(pkg-config --cflags kprim-model) model_account.c \
  *      $(pkg-config --libs kprim-model) -o model_account && ./model_account

@@ -157,6 +157,31 @@ static void test_a_task_spinning_for_ever_is_a_livelock(void **state)
 	assert_msg_contains("runnable, last");
 }
 
+/* A model task's end is a thread's end: lockdep sees a lock still held. */
+static DEFINE_MUTEX(left_locked);
+
+static void end_holding(unsigned int id, void *arg)
+{
+	(void)arg;
+	if (id == 0)
+		mutex_lock(&left_locked);
+}
+
+static void test_a_task_ending_with_a_lock_is_reported(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = end_holding,
+				       .strategy = KP_MODEL_PCT, .seed = 3 };
+	struct kp_model_result r;
+
+	(void)state;
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(r.outcome, KP_MODEL_DONE);
+	assert_reports(KP_REPORT_LOCK_HELD_AT_EXIT, 1);
+	assert_msg_contains("model-0/");
+	/* the ended task still owns it: a fresh lock for the tests after this one */
+	mutex_init(&left_locked);
+}
+
 /* A run whose result depends on the interleaving: who stores last. */
 static int last_writer;
 
@@ -553,6 +578,7 @@ int main(void)
 		kp_unit_test(test_an_rmw_loses_nothing),
 		kp_unit_test(test_a_task_blocked_for_ever_is_a_deadlock),
 		kp_unit_test(test_a_task_spinning_for_ever_is_a_livelock),
+		kp_unit_test(test_a_task_ending_with_a_lock_is_reported),
 		kp_unit_test(test_a_schedule_replays_and_a_stale_one_diverges),
 		kp_unit_test(test_the_same_input_is_the_same_schedule),
 		kp_unit_test(test_bad_configurations_are_refused),
