@@ -100,7 +100,13 @@ static void try_failed(void)
 #define LOCK_ROW(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr, spins)	\
 	static type the_##name;								\
 	static bool locked_##name(void) { type *l = &the_##name; return locked_expr; }	\
-	static void init_##name(void) { type *l = &the_##name; init; }			\
+	static void init_##name(void)							\
+	{										\
+		type *l = &the_##name;							\
+											\
+		init;									\
+		kp_sched_name(l, sizeof(*l), "the_" #name);	/* for traces */	\
+	}										\
 	static void round_##name(unsigned int id, bool try)				\
 	{										\
 		type *l = &the_##name;							\
@@ -211,6 +217,8 @@ static void fresh_locks(void *arg)
 	entries = acquired = 0;
 	holder = -1;
 	cs_data = cs_expected = 0;
+	kp_sched_name(&entries, sizeof(entries), "entries");
+	kp_sched_name(&cs_data, sizeof(cs_data), "cs_data");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

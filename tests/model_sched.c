@@ -18,6 +18,7 @@
  * the run), nobody inside a section with another, and no report.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "kp_locks.h"
 #include "kp_test.h"
@@ -159,6 +160,7 @@ static void test_a_task_spinning_for_ever_is_a_livelock(void **state)
 
 /* A model task's end is a thread's end: lockdep sees a lock still held. */
 static DEFINE_MUTEX(left_locked);
+int last_writer_named;	/* global: a symbol the trace finds with dladdr() */
 
 static void end_holding(unsigned int id, void *arg)
 {
@@ -180,6 +182,60 @@ static void test_a_task_ending_with_a_lock_is_reported(void **state)
 	assert_msg_contains("model-0/");
 	/* the ended task still owns it: a fresh lock for the tests after this one */
 	mutex_init(&left_locked);
+}
+
+/*
+ * Traces and reports name what a step touches: a lock by its lockdep
+ * name, a field the test named, a static by its symbol.
+ */
+static struct {
+	struct mutex lock;
+	long balance;
+} acct;
+static uint32_t gate;	/* a futex word nobody wakes, named in the report */
+
+static void named_setup(void *arg)
+{
+	(void)arg;
+	mutex_init(&acct.lock);
+	acct.balance = 0;
+	kp_sched_name(&acct.balance, sizeof(acct.balance), "acct.balance");
+	kp_sched_name(&gate, sizeof(gate), "gate");
+}
+
+static void deposit(unsigned int id, void *arg)
+{
+	(void)arg;
+	mutex_lock(&acct.lock);
+	kp_atomic_store(&acct.balance, kp_atomic_load(&acct.balance, KP_RELAXED) + 1, KP_RELAXED);
+	mutex_unlock(&acct.lock);
+	kp_atomic_store(&last_writer_named, (int)id, KP_RELAXED);
+	if (id == 1)
+		kp_futex_wait(&gate, 0);
+}
+
+static void test_traces_name_what_they_touch(void **state)
+{
+	struct kp_model_config cfg = { .nr_tasks = 2, .task_fn = deposit, .setup = named_setup,
+				       .strategy = KP_MODEL_PCT, .seed = 5, .trace = true };
+	struct kp_model_result r;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(out);
+	assert_int_equal(kp_model_run(&cfg, &r), 0);
+	assert_int_equal(r.outcome, KP_MODEL_DEADLOCK);
+	assert_reports(KP_REPORT_DEADLOCK, 1);
+	assert_msg_contains("task 1: blocked in futex_wait(");
+	assert_msg_contains(" (gate+0)) in ");
+	kp_model_print_trace(out);
+	fclose(out);
+	assert_non_null(strstr(text, " (&acct.lock+0)"));	/* the mutex's owner word */
+	assert_non_null(strstr(text, " (acct.balance+0)"));
+	assert_non_null(strstr(text, " (last_writer_named+0)"));	/* a symbol */
+	free(text);
 }
 
 /* A run whose result depends on the interleaving: who stores last. */
@@ -579,6 +635,7 @@ int main(void)
 		kp_unit_test(test_a_task_blocked_for_ever_is_a_deadlock),
 		kp_unit_test(test_a_task_spinning_for_ever_is_a_livelock),
 		kp_unit_test(test_a_task_ending_with_a_lock_is_reported),
+		kp_unit_test(test_traces_name_what_they_touch),
 		kp_unit_test(test_a_schedule_replays_and_a_stale_one_diverges),
 		kp_unit_test(test_the_same_input_is_the_same_schedule),
 		kp_unit_test(test_bad_configurations_are_refused),

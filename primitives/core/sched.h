@@ -16,6 +16,8 @@
 #ifndef KPRIM_CORE_SCHED_H
 #define KPRIM_CORE_SCHED_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/compiler.h"
@@ -39,11 +41,7 @@ enum kp_sched_op_kind {
 	KP_OP_NR
 };
 
-/*
- * The descriptor a scheduler gets at each point. The scheduler learns the
- * code's address itself (__builtin_return_address(0) in its sched_point:
- * the atomic is inlined into the function that performs it).
- */
+/* The descriptor a scheduler gets at each point. */
 struct kp_sched_op {
 	uint8_t kind;			/* enum kp_sched_op_kind */
 	uint8_t order;			/* the access's memory order; 0 for SPIN, YIELD, POINT */
@@ -51,6 +49,8 @@ struct kp_sched_op {
 	const volatile void *addr;	/* the word accessed; NULL where there is none */
 	uint64_t value;			/* a store's or xchg's value, a cmpxchg's new one,
 					 * a fetch_<op>'s operand; 0 for the rest */
+	const void *ip;			/* the code performing it (a return address
+					 * into the function the atomic is inlined in) */
 };
 
 /*
@@ -111,6 +111,51 @@ extern const struct kp_sched_ops *kp_sched_ops;
  */
 const struct kp_sched_ops *kp_sched_register(const struct kp_sched_ops *ops);
 
+/*
+ * The seam's calls into the scheduler are out of line and carry no
+ * fuzzing coverage (core/sched.c): at every atomic of the code under
+ * test, an inline test of kp_sched_ops and an indirect call would each
+ * be a coverage callback, a fifth of a schedule fuzzer's time, and noise.
+ */
+
+/**
+ * kp_sched_point_call - kp_sched_point_op()'s call into the scheduler
+ * @kind: as kp_sched_point_op()'s
+ * @addr: as kp_sched_point_op()'s
+ * @size: as kp_sched_point_op()'s
+ * @order: as kp_sched_point_op()'s
+ * @value: as kp_sched_point_op()'s
+ *
+ * Hands the registered scheduler, if any, the op, with its ip this
+ * call's return address. Call kp_sched_point_op() instead.
+ */
+void kp_sched_point_call(unsigned int kind, const volatile void *addr, unsigned int size,
+			 int order, uint64_t value);
+/**
+ * kp_sched_store_relaxed_call - kp_sched_store_relaxed()'s call into the scheduler
+ * @addr: the word
+ * @size: its size
+ * @value: the value
+ *
+ * Return: as kp_sched_store_relaxed().
+ */
+bool kp_sched_store_relaxed_call(volatile void *addr, unsigned int size, uint64_t value);
+struct kp_sched_loaded {
+	uint64_t value;
+	bool hit;
+};
+/**
+ * kp_sched_load_call - kp_sched_load()'s call into the scheduler
+ * @addr: the word
+ * @size: its size
+ *
+ * A struct returned in registers, so that no caller's local has its
+ * address taken (which ASan would surround with red zones).
+ *
+ * Return: .hit as kp_sched_load()'s return, .value its value.
+ */
+struct kp_sched_loaded kp_sched_load_call(const volatile void *addr, unsigned int size);
+
 /**
  * kp_sched_point_op - a point where a model scheduler may switch tasks
  * @kind: what the code is about to do (enum kp_sched_op_kind)
@@ -121,22 +166,15 @@ const struct kp_sched_ops *kp_sched_register(const struct kp_sched_ops *ops);
  *
  * Every kp_atomic_*, cpu_relax() and kp_yield() passes one. Nothing at
  * all in release builds; in a model build, a call into the registered
- * scheduler, if any. kp_sched_point() is a point with no access. Always
- * inlined, so the scheduler's __builtin_return_address(0) is in the code
+ * scheduler, if any. kp_sched_point() is a point with no access. The
+ * call is made from where this is inlined, so the op's ip is the code
  * that performs the access, whatever the caller's optimisation level.
  */
 static __always_inline void kp_sched_point_op(enum kp_sched_op_kind kind,
 					      const volatile void *addr, unsigned int size,
 					      int order, uint64_t value)
 {
-	if (kp_sched_ops) {
-		const struct kp_sched_op op = {
-			.kind = (uint8_t)kind, .order = (uint8_t)order,
-			.size = (uint8_t)size, .addr = addr, .value = value,
-		};
-
-		kp_sched_ops->sched_point(&op);
-	}
+	kp_sched_point_call((unsigned int)kind, addr, size, order, value);
 }
 #define kp_sched_point()	kp_sched_point_op(KP_OP_POINT, NULL, 0, 0, 0)
 
@@ -156,18 +194,56 @@ static __always_inline void kp_sched_point_op(enum kp_sched_op_kind kind,
 static __always_inline bool kp_sched_store_relaxed(volatile void *addr, unsigned int size,
 						   uint64_t value)
 {
-	return kp_sched_ops && kp_sched_ops->store_relaxed &&
-	       kp_sched_ops->store_relaxed(addr, size, value);
+	return kp_sched_store_relaxed_call(addr, size, value);
 }
 
 static __always_inline bool kp_sched_load(const volatile void *addr, unsigned int size,
 					  uint64_t *value)
 {
-	return kp_sched_ops && kp_sched_ops->load && kp_sched_ops->load(addr, size, value);
+	struct kp_sched_loaded loaded = kp_sched_load_call(addr, size);
+
+	*value = loaded.value;
+	return loaded.hit;
 }
+
+/**
+ * kp_sched_name - name an object for a model run's traces and reports
+ * @addr: the object
+ * @size: its size in bytes
+ * @name: what to call it; kept, not copied (a string literal)
+ *
+ * A trace then prints an access inside the object as "name+offset". The
+ * lock init functions name every lock with its lockdep name ("&acct->lock");
+ * a test names its own shared fields. The last few hundred names are
+ * kept, the newest first where two cover one byte; a name outlives its
+ * object, so name memory that is reused for another purpose again.
+ * Nothing in builds without KP_MODEL.
+ */
+void kp_sched_name(const volatile void *addr, size_t size, const char *name);
+
+struct kp_sched_named {
+	const char *name;
+	size_t offset;
+};
+/**
+ * kp_sched_name_lookup - what kp_sched_name()'s names say of an address
+ * @addr: the address
+ * @inner: set to the smallest named object holding @addr, and the offset in it
+ * @outer: set to the largest, and the offset in it
+ *
+ * For the model's traces and reports.
+ *
+ * Return: false if no named object holds @addr.
+ */
+bool kp_sched_name_lookup(const volatile void *addr, struct kp_sched_named *inner,
+			  struct kp_sched_named *outer);
 #else
 #define kp_sched_point_op(kind, addr, size, order, value)	((void)0)
 #define kp_sched_point()				((void)0)
+static inline void kp_sched_name(const volatile void *addr, size_t size, const char *name)
+{
+	(void)addr, (void)size, (void)name;
+}
 #endif
 
 #endif /* KPRIM_CORE_SCHED_H */

@@ -115,13 +115,24 @@ extern __thread struct kp_task kp_thread_task __attribute__((tls_model("local-ex
  *
  * Return: the task, never NULL.
  */
+#ifdef KP_MODEL
+/**
+ * kp_sched_current - kp_current() of model builds
+ *
+ * Out of line and without fuzzing coverage, as the seam's other calls
+ * (core/sched.h).
+ *
+ * Return: the registered scheduler's running task, else this thread's.
+ */
+struct kp_task *kp_sched_current(void);
+#endif
 static __always_inline struct kp_task *kp_current(void)
 {
 #ifdef KP_MODEL
-	if (kp_sched_ops)
-		return kp_sched_ops->current();
-#endif
+	return kp_sched_current();
+#else
 	return &kp_thread_task;
+#endif
 }
 
 /**

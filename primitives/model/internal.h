@@ -134,6 +134,8 @@ void model_trace_add(unsigned long step, unsigned int task, enum model_event ev,
 		     const struct kp_sched_op *op, const void *ip, unsigned long value);
 void model_trace_end(const char *how);
 const char *model_op_name(unsigned int kind);
+/* " (name+offset)" for an address a trace or report prints, or "" (trace.c). */
+const char *model_addr_name(const volatile void *addr, char *buf, size_t size);
 
 /* The schedule string of n choices into buf; false if it did not fit. */
 bool model_schedule_format(const struct model_choice *c, unsigned long n, char *buf, size_t size);

@@ -31,10 +31,14 @@
  * a buffered store visible early is one more option at every choice.
  *
  * Interleaving coverage: each switch bumps one of libFuzzer's extra
- * counters, chosen by the task left, the task entered, the operation and
- * the function, so a fuzzer keeps inputs that reach new interleavings as
- * it keeps those that reach new lines. Outside libFuzzer the array is
- * only memory.
+ * counters, chosen by the code point the running task was switched away
+ * at (its address and operation), so a fuzzer keeps inputs that preempt
+ * at new places, or more often at one, as it keeps those that reach new
+ * lines. The tasks' ids are left out: tasks run the same code, and with
+ * the ids in, every permutation of one interleaving read as new (three
+ * times the corpus in 20 s, no line more); so is where the next task
+ * resumes, which multiplied the features again. Outside libFuzzer the
+ * array is only memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +76,11 @@ static struct model {
 	struct model_coro caller;		/* the stack kp_model_run() was called on */
 	struct model_coro *switched_from;	/* for a new task's first breath (ASan) */
 	unsigned long steps, switches, wait_seq;
+	/*
+	 * Bit i set: task i is runnable, blocked, has buffered stores. Every
+	 * point reads these, not the tasks' far-apart records.
+	 */
+	unsigned int runnable, blocked, buffered;
 	enum kp_model_outcome outcome;
 	struct model_strategy_state strategy;
 	struct model_choice choice[MODEL_MAX_CHOICES];
@@ -83,12 +92,20 @@ static struct model {
 static uint8_t interleaving_counters[COVERAGE_COUNTERS]
 	__attribute__((section("__libfuzzer_extra_counters"), used));
 
-static void note_switch(int from, int to, unsigned int kind, const void *ip)
+static void note_switch(const struct model_task *from)
 {
-	uint64_t h = ((uint64_t)(from + 1) * 9 + (uint64_t)to) * 16 + kind;
+	uint64_t h = ((uintptr_t)from->last_ip ^ from->last_op.kind) * 0x9e3779b97f4a7c15ULL;
 
-	h = (h ^ ((uintptr_t)ip >> 4)) * 0x9e3779b97f4a7c15ULL;
 	interleaving_counters[h >> (64 - 14)]++;
+}
+
+static void set_state(struct model_task *t, enum task_state state)
+{
+	unsigned int bit = 1u << t->id;
+
+	t->state = state;
+	model.runnable = (model.runnable & ~bit) | (state == TASK_RUNNABLE ? bit : 0);
+	model.blocked = (model.blocked & ~bit) | (state == TASK_BLOCKED ? bit : 0);
 }
 
 /* ---- ending a run ------------------------------------------------------------------ */
@@ -123,7 +140,8 @@ static void sb_commit(struct model_task *t, unsigned int k)
 
 	memory_write(e.addr, e.size, e.value);
 	memmove(&t->sb[k], &t->sb[k + 1], (t->sb_len - k - 1) * sizeof(t->sb[0]));
-	t->sb_len--;
+	if (!--t->sb_len)
+		model.buffered &= ~(1u << t->id);
 	model_trace_add(model.steps, t->id, MODEL_EV_COMMIT, &op, NULL, e.value);
 }
 
@@ -165,6 +183,7 @@ static bool model_store_relaxed(volatile void *addr, unsigned int size, uint64_t
 	if (self->sb_len == MODEL_SB_ENTRIES)
 		sb_commit(self, 0);
 	self->sb[self->sb_len++] = (struct model_sb_entry){ addr, size, value };
+	model.buffered |= 1u << self->id;
 	model_trace_add(model.steps, self->id, MODEL_EV_BUFFERED, &op, NULL, value);
 	return true;
 }
@@ -240,7 +259,8 @@ static bool sb_committable(const struct model_task *t, unsigned int k)
 /* The options at this point, default first (internal.h). */
 static void build_options(struct model_options *o, int cur, bool spins)
 {
-	bool cur_goes_on = cur >= 0 && model.tasks[cur].state == TASK_RUNNABLE;
+	unsigned int cur_bit = cur >= 0 ? 1u << cur : 0;
+	bool cur_goes_on = model.runnable & cur_bit;
 
 	o->nr = 0;
 	o->mask = 0;
@@ -248,31 +268,36 @@ static void build_options(struct model_options *o, int cur, bool spins)
 	o->preempts = cur_goes_on;
 	if (cur_goes_on && !spins)
 		add_option(o, (unsigned int)cur, MODEL_RUN, 0);
-	for (unsigned int i = 0; i < model.nr_tasks; i++)
-		if ((int)i != cur && model.tasks[i].state == TASK_RUNNABLE)
-			add_option(o, i, MODEL_RUN, 0);
+	for (unsigned int m = model.runnable & ~cur_bit; m; m &= m - 1)
+		add_option(o, (unsigned int)__builtin_ctz(m), MODEL_RUN, 0);
 	if (cur_goes_on && spins)
 		add_option(o, (unsigned int)cur, MODEL_RUN, 0);
 	o->nr_plain = o->nr;
 	/* Nobody can run: a deadlock, which no commit or spurious wake-up may hide. */
 	if (!o->nr)
 		return;
-	for (unsigned int i = 0; i < model.nr_tasks; i++)	/* stores to other words: any order */
-		for (unsigned int k = 0; k < model.tasks[i].sb_len; k++)
-			if (sb_committable(&model.tasks[i], k))
-				add_option(o, i, MODEL_COMMIT, k);
+	for (unsigned int m = model.buffered; m; m &= m - 1) {	/* stores to other words: any order */
+		const struct model_task *t = &model.tasks[__builtin_ctz(m)];
+
+		for (unsigned int k = 0; k < t->sb_len; k++)
+			if (sb_committable(t, k))
+				add_option(o, t->id, MODEL_COMMIT, k);
+	}
 	if (model.cfg->spurious_wakeups)
-		for (unsigned int i = 0; i < model.nr_tasks; i++)
-			if (model.tasks[i].state == TASK_BLOCKED)
-				add_option(o, i, MODEL_SPURIOUS, 0);
+		for (unsigned int m = model.blocked; m; m &= m - 1)
+			add_option(o, (unsigned int)__builtin_ctz(m), MODEL_SPURIOUS, 0);
 }
 
 static bool every_task_done(void)
 {
-	for (unsigned int i = 0; i < model.nr_tasks; i++)
-		if (model.tasks[i].state != TASK_DONE)
-			return false;
-	return true;
+	return !model.runnable && !model.blocked;
+}
+
+/* Only cur can run, with nothing to commit and nobody to wake spuriously: no choice. */
+static bool no_choice(int cur)
+{
+	return model.runnable == 1u << cur && !model.buffered &&
+	       !(model.blocked && model.cfg->spurious_wakeups);
 }
 
 /* Ask the strategy (when there is a choice) and record what it took; -1: diverged. */
@@ -324,7 +349,7 @@ static struct model_task *choose_next(int cur, bool spins, bool *diverged)
 	if (o.kind[idx] == MODEL_SPURIOUS) {
 		struct model_task *t = &model.tasks[o.task[idx]];
 
-		t->state = TASK_RUNNABLE;
+		set_state(t, TASK_RUNNABLE);
 		t->wait_addr = NULL;
 		model_trace_add(model.steps, t->id, MODEL_EV_SPURIOUS, &t->last_op, t->last_ip, 0);
 	}
@@ -335,7 +360,11 @@ static struct model_task *choose_next(int cur, bool spins, bool *diverged)
 static void reschedule(struct model_task *self, bool spins)
 {
 	bool diverged;
-	struct model_task *next = choose_next((int)self->id, spins, &diverged);
+	struct model_task *next;
+
+	if (no_choice((int)self->id))
+		return;
+	next = choose_next((int)self->id, spins, &diverged);
 
 	if (!next)
 		end_run(self, diverged ? KP_MODEL_DIVERGED :
@@ -343,7 +372,7 @@ static void reschedule(struct model_task *self, bool spins)
 	if (next == self)
 		return;
 	model.switches++;
-	note_switch((int)self->id, (int)next->id, self->last_op.kind, self->last_ip);
+	note_switch(self);
 	model.running = next;
 	model.switched_from = &self->coro;
 	if (self->state == TASK_DONE)
@@ -374,7 +403,7 @@ static void model_sched_point(const struct kp_sched_op *op)
 
 	if (!self || self->task.sched_quiet)
 		return;		/* the scheduler's own code, or a checker's (lockdep) */
-	step(self, MODEL_EV_OP, op, __builtin_return_address(0), 0);
+	step(self, MODEL_EV_OP, op, op->ip, 0);
 	spins = op->kind == KP_OP_SPIN || op->kind == KP_OP_YIELD;
 	if (spins)
 		model_strategy_spin(&model.strategy, self->id);
@@ -396,7 +425,7 @@ static int model_futex_wait(uint32_t *addr, uint32_t expected)
 		step(self, MODEL_EV_WAIT_AGAIN, &op, NULL, expected);
 		return -EAGAIN;
 	}
-	self->state = TASK_BLOCKED;
+	set_state(self, TASK_BLOCKED);
 	self->wait_addr = addr;
 	self->wait_seq = ++model.wait_seq;
 	step(self, MODEL_EV_WAIT, &op, NULL, expected);
@@ -416,16 +445,16 @@ static int model_futex_wake(uint32_t *addr, int nr_wake)
 	while (woken < nr_wake) {
 		struct model_task *first = NULL;
 
-		for (unsigned int i = 0; i < model.nr_tasks; i++) {
-			struct model_task *t = &model.tasks[i];
+		for (unsigned int m = model.blocked; m; m &= m - 1) {
+			struct model_task *t = &model.tasks[__builtin_ctz(m)];
 
-			if (t->state == TASK_BLOCKED && t->wait_addr == addr &&
+			if (t->wait_addr == addr &&
 			    (!first || t->wait_seq < first->wait_seq))
 				first = t;
 		}
 		if (!first)
 			break;
-		first->state = TASK_RUNNABLE;
+		set_state(first, TASK_RUNNABLE);
 		first->wait_addr = NULL;
 		woken++;
 	}
@@ -463,7 +492,7 @@ __attribute__((noreturn)) static void task_entry(void)
 	model.cfg->task_fn(self->id, model.cfg->arg);
 	kp_task_exit(&self->task);	/* as a thread's end: the allocator flushes, lockdep checks */
 	sb_drain(self);
-	self->state = TASK_DONE;
+	set_state(self, TASK_DONE);
 	step(self, MODEL_EV_END, NULL, NULL, 0);
 	reschedule(self, false);	/* a task that is done never comes back */
 	__builtin_unreachable();
@@ -489,8 +518,8 @@ static int start_tasks(const struct kp_model_config *cfg)
 		t->task.alloc = t->task.alloc_fast = alloc;
 		t->task.pid = 1000000 + (int)i;
 		snprintf(t->task.comm, sizeof(t->task.comm), "model-%u", i);
-		t->state = TASK_RUNNABLE;
 		t->id = i;
+		set_state(t, TASK_RUNNABLE);
 		t->wait_addr = NULL;
 		t->last_op = (struct kp_sched_op){ .kind = KP_OP_POINT };
 		t->last_ip = NULL;
@@ -506,18 +535,23 @@ static size_t describe_tasks(char *buf, size_t size)
 
 	for (unsigned int i = 0; i < model.nr_tasks && used < size; i++) {
 		const struct model_task *t = &model.tasks[i];
+		char name[160];
 
 		if (t->state == TASK_DONE)
 			continue;
 		if (t->state == TASK_BLOCKED)
 			used += (size_t)snprintf(buf + used, size - used,
-						 "task %u: blocked in futex_wait(%p) in %s\n", i,
-						 (void *)t->wait_addr, kp_symbol(t->last_ip));
+						 "task %u: blocked in futex_wait(%p%s) in %s\n", i,
+						 (void *)t->wait_addr,
+						 model_addr_name(t->wait_addr, name, sizeof(name)),
+						 kp_symbol(t->last_ip));
 		else
 			used += (size_t)snprintf(buf + used, size - used,
-						 "task %u: runnable, last %s %p in %s\n", i,
+						 "task %u: runnable, last %s %p%s in %s\n", i,
 						 model_op_name(t->last_op.kind),
-						 (const void *)t->last_op.addr, kp_symbol(t->last_ip));
+						 (const void *)t->last_op.addr,
+						 model_addr_name(t->last_op.addr, name, sizeof(name)),
+						 kp_symbol(t->last_ip));
 	}
 	return used < size ? used : size - 1;
 }
@@ -577,6 +611,7 @@ static int run_once(const struct kp_model_config *cfg, struct kp_model_result *r
 	model.nr_tasks = cfg->nr_tasks;
 	model.max_steps = cfg->max_steps ? cfg->max_steps : 100000;
 	model.steps = model.switches = model.wait_seq = model.nr_choices = 0;
+	model.runnable = model.blocked = model.buffered = 0;
 	model.outcome = KP_MODEL_DONE;
 	err = start_tasks(cfg);
 	if (err)

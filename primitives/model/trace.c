@@ -5,7 +5,9 @@
  * The trace is a ring of the last KP_MODEL_TRACE_STEPS steps of the last
  * run made with config.trace: each schedule point (the task, the
  * operation, its order and address, the function performing it), each
- * futex wait and wake, each task's end, and how the run ended.
+ * futex wait and wake, each task's end, and how the run ended. Addresses
+ * print with the name of the object they fall in, where one is known:
+ * the locks' lockdep names, the test's own kp_sched_name()s, or a symbol.
  *
  * A schedule string is the run's choices, and only those (a point where
  * one task could run is no choice): "kp1" then one token per choice,
@@ -101,8 +103,40 @@ static void print_where(FILE *out, const void *ip)
 	}
 }
 
+/*
+ * What addr is, as " (name+0x8)": the object a lock init or
+ * kp_sched_name() named (the outer one, then the inner one where they
+ * nest: "&acct->lock+0x10: &lock->wait_lock"), else a symbol of the
+ * program's; "" for anything else (the heap, the stack).
+ */
+const char *model_addr_name(const volatile void *addr, char *buf, size_t size)
+{
+	struct kp_sched_named inner, outer;
+	Dl_info info;
+
+	buf[0] = '\0';
+	if (!addr)
+		return buf;
+	if (kp_sched_name_lookup(addr, &inner, &outer)) {
+		int n = snprintf(buf, size, " (%s+%#zx", outer.name, outer.offset);
+
+		if (inner.name != outer.name && n > 0 && (size_t)n < size)
+			n += snprintf(buf + n, size - (size_t)n, ": %s+%#zx", inner.name,
+				      inner.offset);
+		if (n > 0 && (size_t)n + 1 < size)
+			snprintf(buf + n, size - (size_t)n, ")");
+	} else if (dladdr((const void *)addr, &info) && info.dli_sname && info.dli_saddr) {
+		snprintf(buf, size, " (%s+%#lx)", info.dli_sname,
+			 (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_saddr));
+	}
+	return buf;
+}
+
 static void print_step(FILE *out, const struct model_step *s)
 {
+	char name[160];
+	const char *what = model_addr_name(s->op.addr, name, sizeof(name));
+
 	fprintf(out, "%6lu  task %u  ", s->step, s->task);
 	switch (s->event) {
 	case MODEL_EV_OP:
@@ -110,30 +144,33 @@ static void print_step(FILE *out, const struct model_step *s)
 		if (s->op.kind <= KP_OP_FENCE)
 			fprintf(out, " %-7s", order_name(s->op.order));
 		if (s->op.addr)
-			fprintf(out, " %u@%p", s->op.size, (const void *)s->op.addr);
+			fprintf(out, " %u@%p%s", s->op.size, (const void *)s->op.addr, what);
 		if (s->op.kind >= KP_OP_STORE && s->op.kind <= KP_OP_FETCH_AND)
 			fprintf(out, " %#llx", (unsigned long long)s->op.value);
 		break;
 	case MODEL_EV_WAIT:
-		fprintf(out, "futex_wait %p (== %lu): blocked", (const void *)s->op.addr, s->value);
+		fprintf(out, "futex_wait %p%s (== %lu): blocked", (const void *)s->op.addr, what,
+			s->value);
 		break;
 	case MODEL_EV_WAIT_AGAIN:
-		fprintf(out, "futex_wait %p: changed, -EAGAIN", (const void *)s->op.addr);
+		fprintf(out, "futex_wait %p%s: changed, -EAGAIN", (const void *)s->op.addr, what);
 		break;
 	case MODEL_EV_WAKE:
-		fprintf(out, "futex_wake %p: %lu woken", (const void *)s->op.addr, s->value);
+		fprintf(out, "futex_wake %p%s: %lu woken", (const void *)s->op.addr, what, s->value);
 		break;
 	case MODEL_EV_SPURIOUS:
-		fprintf(out, "woken spuriously from %p", (const void *)s->op.addr);
+		fprintf(out, "woken spuriously from %p%s", (const void *)s->op.addr, what);
 		break;
 	case MODEL_EV_END:
 		fprintf(out, "returned");
 		break;
 	case MODEL_EV_BUFFERED:
-		fprintf(out, "buffered  %u@%p = %#lx", s->op.size, (const void *)s->op.addr, s->value);
+		fprintf(out, "buffered  %u@%p%s = %#lx", s->op.size, (const void *)s->op.addr, what,
+			s->value);
 		break;
 	case MODEL_EV_COMMIT:
-		fprintf(out, "visible   %u@%p = %#lx", s->op.size, (const void *)s->op.addr, s->value);
+		fprintf(out, "visible   %u@%p%s = %#lx", s->op.size, (const void *)s->op.addr, what,
+			s->value);
 		break;
 	}
 	if (s->ip)

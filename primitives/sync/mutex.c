@@ -61,6 +61,7 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 #else
 	(void)name, (void)key;
 #endif
+	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
 #ifdef KP_DEBUG

@@ -56,6 +56,7 @@ static inline void __nowait_lock_init(struct nowait_lock *lock, const char *name
 #else
 	(void)name, (void)key;
 #endif
+	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
 #define nowait_lock_init(lock)							\

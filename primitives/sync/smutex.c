@@ -25,6 +25,7 @@ void __smutex_init(struct smutex *lock, const char *name, struct lock_class_key 
 #else
 	(void)name, (void)key;
 #endif
+	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
 void smutex_lock_slowpath(struct smutex *lock)

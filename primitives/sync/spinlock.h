@@ -57,6 +57,7 @@ static inline void __raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 #else
 	(void)name, (void)key;
 #endif
+	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
 /**
