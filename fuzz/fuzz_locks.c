@@ -14,23 +14,42 @@
  * stack exactly LOCKED, its queue empty; the qspinlock word exactly
  * locked, no pending, no tail), the preempt count the number of spinlocks
  * held, the irq flag as saved. At the end everything is released.
+ *
+ * The locks are tests/kp_locks.h's list, through its calls; the words
+ * checked and the guards are each lock's own.
  */
 #include <string.h>
 
 #include "fdp.h"
 #include "expect.h"
+#include "kp_locks.h"
 #include "lockdep_model.h"
 
-enum { L_RAW, L_SPIN, L_MUTEX, L_SMUTEX, L_NOWAIT, NR_LOCKS };
+#define LOCK_ID(name, ...)	L_##name,
+enum { KP_FOR_EACH_LOCK(LOCK_ID) NR_LOCKS };
+
+#define LOCK_OPS(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr, spins)	\
+	static type the_##name;								\
+	static void init_##name(void) { type *l = &the_##name; init; }			\
+	static void lock_##name(void) { type *l = &the_##name; lock_stmt; }		\
+	static bool trylock_##name(void) { type *l = &the_##name; return trylock_expr; }	\
+	static void unlock_##name(void) { type *l = &the_##name; unlock_stmt; }
+KP_FOR_EACH_LOCK(LOCK_OPS)
+
+static const struct lock_row {
+	void (*init)(void);
+	void (*lock)(void);
+	bool (*trylock)(void);
+	void (*unlock)(void);
+	bool spins;		/* a spinlock: atomic context while held */
+} rows[] = {
+#define LOCK_ENTRY(name, type, init, lock_stmt, trylock_expr, unlock_stmt, locked_expr, spins)	\
+	{ init_##name, lock_##name, trylock_##name, unlock_##name, spins },
+	KP_FOR_EACH_LOCK(LOCK_ENTRY)
+};
 
 #define MAX_OPS		128	/* five locks: longer inputs revisit the same states, slower */
 #define MAX_NEST	3
-
-static raw_spinlock_t raw;
-static spinlock_t spin;
-static struct mutex mutex;
-static struct smutex smutex;
-static struct nowait_lock nowait;
 
 static struct model_held held[NR_LOCKS];
 static unsigned int nr_held;
@@ -47,12 +66,11 @@ static bool model_holds(int lock)
 
 static int spinlocks_held(void)
 {
-	return model_holds(L_RAW) + model_holds(L_SPIN);
-}
+	int n = 0;
 
-static bool is_spin(int lock)
-{
-	return lock == L_RAW || lock == L_SPIN;
+	for (unsigned int i = 0; i < nr_held; i++)
+		n += rows[held[i].lock].spins;
+	return n;
 }
 
 /* The model's side of a plain lock call: the reports it raises, whether it takes the lock. */
@@ -61,7 +79,7 @@ static bool model_lock(int lock)
 	bool take;
 	enum kp_report_kind kind;
 
-	if ((lock == L_MUTEX || lock == L_SMUTEX) && (spinlocks_held() || irqs_off))
+	if (!rows[lock].spins && (spinlocks_held() || irqs_off))	/* a sleeping lock */
 		fuzz_expect_report(KP_REPORT_SLEEP_IN_ATOMIC);
 	kind = lockdep_model_acquire(&model, held, nr_held, lock, lock, &take);
 	if (kind != KP_REPORT_NR)
@@ -75,7 +93,7 @@ static bool model_lock(int lock)
 static bool model_trylock(int lock)
 {
 	if (model_holds(lock)) {
-		contended |= lock == L_NOWAIT;
+		contended |= lock == L_nowait;
 		return false;
 	}
 	held[nr_held++] = (struct model_held){ lock, lock };
@@ -96,59 +114,35 @@ static bool model_unlock(int lock)
 	return false;
 }
 
-static void do_lock(int lock)
-{
-	switch (lock) {
-	case L_RAW: raw_spin_lock(&raw); break;
-	case L_SPIN: spin_lock(&spin); break;
-	case L_MUTEX: mutex_lock(&mutex); break;
-	case L_SMUTEX: smutex_lock(&smutex); break;
-	}
-}
-
-static bool do_trylock(int lock)
-{
-	switch (lock) {
-	case L_RAW: return raw_spin_trylock(&raw);
-	case L_SPIN: return spin_trylock(&spin);
-	case L_MUTEX: return mutex_trylock(&mutex);
-	case L_SMUTEX: return smutex_trylock(&smutex);
-	default: return nowait_trylock(&nowait);
-	}
-}
-
 /* An unlock, modelled first: the NoWaitLock's answer is whether a try failed meanwhile. */
 static void unlock_step(int lock)
 {
-	bool answer = lock == L_NOWAIT && model_holds(L_NOWAIT) && contended;
+	bool answer = lock == L_nowait && model_holds(L_nowait) && contended;
 
-	if (model_unlock(lock) && lock == L_NOWAIT)
+	if (model_unlock(lock) && lock == L_nowait)
 		contended = false;
-	switch (lock) {
-	case L_RAW: raw_spin_unlock(&raw); break;
-	case L_SPIN: spin_unlock(&spin); break;
-	case L_MUTEX: mutex_unlock(&mutex); break;
-	case L_SMUTEX: smutex_unlock(&smutex); break;
-	default: fuzz_assert(nowait_unlock(&nowait) == answer); break;
-	}
+	if (lock == L_nowait)
+		fuzz_assert(nowait_unlock(&the_nowait) == answer);
+	else
+		rows[lock].unlock();
 }
 
 static void check(void)
 {
 	struct kp_task *me = kp_current();
-	uintptr_t owner = kp_atomic_load(&mutex.owner, KP_RELAXED);
+	uintptr_t owner = kp_atomic_load(&the_mutex.owner, KP_RELAXED);
 
-	fuzz_assert(kp_atomic_load(&raw.raw_lock.val, KP_RELAXED) ==
-		    (model_holds(L_RAW) ? _Q_LOCKED_VAL : 0));
-	fuzz_assert(kp_atomic_load(&spin.rlock.raw_lock.val, KP_RELAXED) ==
-		    (model_holds(L_SPIN) ? _Q_LOCKED_VAL : 0));
-	fuzz_assert(owner == (model_holds(L_MUTEX) ? (uintptr_t)me : 0));
-	fuzz_assert(!mutex.wait_first);
-	fuzz_assert(kp_atomic_load(&smutex.waiter_stack, KP_RELAXED) ==
-		    (model_holds(L_SMUTEX) ? SMUTEX_LOCKED : 0));
-	fuzz_assert(!smutex.waiter_queue);
-	fuzz_assert(kp_atomic_load(&nowait.state, KP_RELAXED) ==
-		    (model_holds(L_NOWAIT) ? NOWAIT_LOCKED | (contended ? NOWAIT_CONTENDED : 0) : 0));
+	fuzz_assert(kp_atomic_load(&the_raw_spinlock.raw_lock.val, KP_RELAXED) ==
+		    (model_holds(L_raw_spinlock) ? _Q_LOCKED_VAL : 0));
+	fuzz_assert(kp_atomic_load(&the_spinlock.rlock.raw_lock.val, KP_RELAXED) ==
+		    (model_holds(L_spinlock) ? _Q_LOCKED_VAL : 0));
+	fuzz_assert(owner == (model_holds(L_mutex) ? (uintptr_t)me : 0));
+	fuzz_assert(!the_mutex.wait_first);
+	fuzz_assert(kp_atomic_load(&the_smutex.waiter_stack, KP_RELAXED) ==
+		    (model_holds(L_smutex) ? SMUTEX_LOCKED : 0));
+	fuzz_assert(!the_smutex.waiter_queue);
+	fuzz_assert(kp_atomic_load(&the_nowait.state, KP_RELAXED) ==
+		    (model_holds(L_nowait) ? NOWAIT_LOCKED | (contended ? NOWAIT_CONTENDED : 0) : 0));
 	fuzz_assert(preempt_count() == spinlocks_held());
 	fuzz_assert(irqs_disabled() == irqs_off);
 	fuzz_assert(me->lockdep_depth == nr_held);
@@ -166,11 +160,11 @@ static void step(struct fdp *f, int depth);
 static void op_guard(struct fdp *f, int depth)
 {
 	int lock = (int)fdp_choice(f, NR_LOCKS), inner = (int)fdp_choice(f, 4);
-	bool irq = is_spin(lock) && fdp_bool(f), try = !irq && fdp_bool(f), saved = irqs_off;
+	bool irq = rows[lock].spins && fdp_bool(f), try = !irq && fdp_bool(f), saved = irqs_off;
 
 	if (depth >= MAX_NEST)
 		return;
-	if (lock == L_NOWAIT)
+	if (lock == L_nowait)
 		try = true;
 	if (irq)
 		irqs_off = true;
@@ -185,24 +179,25 @@ static void op_guard(struct fdp *f, int depth)
 			check();					\
 			for (int i = 0; i < inner; i++)			\
 				step(f, depth + 1);			\
-			if (model_unlock(lock) && lock == L_NOWAIT)	\
+			if (model_unlock(lock) && lock == L_nowait)	\
 				contended = false;			\
 		}							\
 	} while (0)
 	switch (lock * 4 + irq * 2 + try) {
-	case L_RAW * 4: GUARDED(scoped_guard(raw_spinlock, &raw)); break;
-	case L_RAW * 4 + 1: GUARDED(scoped_guard(raw_spinlock_try, &raw)); break;
-	case L_RAW * 4 + 2: case L_RAW * 4 + 3:
-		GUARDED(scoped_guard(raw_spinlock_irqsave, &raw)); break;
-	case L_SPIN * 4: GUARDED(scoped_guard(spinlock, &spin)); break;
-	case L_SPIN * 4 + 1: GUARDED(scoped_guard(spinlock_try, &spin)); break;
-	case L_SPIN * 4 + 2: case L_SPIN * 4 + 3:
-		GUARDED(scoped_guard(spinlock_irqsave, &spin)); break;
-	case L_MUTEX * 4: GUARDED(scoped_guard(mutex, &mutex)); break;
-	case L_MUTEX * 4 + 1: GUARDED(scoped_guard(mutex_try, &mutex)); break;
-	case L_SMUTEX * 4: GUARDED(scoped_guard(smutex, &smutex)); break;
-	case L_SMUTEX * 4 + 1: GUARDED(scoped_guard(smutex_try, &smutex)); break;
-	default: GUARDED(scoped_guard(nowait_try, &nowait)); break;
+	case L_raw_spinlock * 4: GUARDED(scoped_guard(raw_spinlock, &the_raw_spinlock)); break;
+	case L_raw_spinlock * 4 + 1:
+		GUARDED(scoped_guard(raw_spinlock_try, &the_raw_spinlock)); break;
+	case L_raw_spinlock * 4 + 2: case L_raw_spinlock * 4 + 3:
+		GUARDED(scoped_guard(raw_spinlock_irqsave, &the_raw_spinlock)); break;
+	case L_spinlock * 4: GUARDED(scoped_guard(spinlock, &the_spinlock)); break;
+	case L_spinlock * 4 + 1: GUARDED(scoped_guard(spinlock_try, &the_spinlock)); break;
+	case L_spinlock * 4 + 2: case L_spinlock * 4 + 3:
+		GUARDED(scoped_guard(spinlock_irqsave, &the_spinlock)); break;
+	case L_mutex * 4: GUARDED(scoped_guard(mutex, &the_mutex)); break;
+	case L_mutex * 4 + 1: GUARDED(scoped_guard(mutex_try, &the_mutex)); break;
+	case L_smutex * 4: GUARDED(scoped_guard(smutex, &the_smutex)); break;
+	case L_smutex * 4 + 1: GUARDED(scoped_guard(smutex_try, &the_smutex)); break;
+	default: GUARDED(scoped_guard(nowait_try, &the_nowait)); break;
 	}
 #undef GUARDED
 	if (irq)
@@ -215,13 +210,13 @@ static void step(struct fdp *f, int depth)
 
 	switch (fdp_choice(f, 6)) {
 	case 0: case 1:
-		if (lock != L_NOWAIT) {
+		if (lock != L_nowait) {	/* the NoWaitLock only tries */
 			model_lock(lock);
-			do_lock(lock);
+			rows[lock].lock();
 		}
 		break;
 	case 2:
-		fuzz_assert(do_trylock(lock) == model_trylock(lock));
+		fuzz_assert(rows[lock].trylock() == model_trylock(lock));
 		break;
 	case 3: case 4:
 		unlock_step(lock);
@@ -239,11 +234,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fdp f;
 
 	lockdep_reset();
-	raw_spin_lock_init(&raw);
-	spin_lock_init(&spin);
-	mutex_init(&mutex);
-	smutex_init(&smutex);
-	nowait_lock_init(&nowait);
+	for (int lock = 0; lock < NR_LOCKS; lock++)
+		rows[lock].init();
 	memset(&model, 0, sizeof(model));
 	nr_held = 0;
 	irqs_off = contended = false;

@@ -175,8 +175,11 @@ for s in $stages; do
 					fail "$name: no corpus in $dir"
 					continue
 				fi
-				if out=$(timeout 600 "$bin" -runs=0 "$dir" 2>&1); then
-					pass "$name: $n corpus inputs replayed"
+				# With its dictionary, which libFuzzer refuses if malformed.
+				dict=()
+				[ -f "corpora/$name.dict" ] && dict=(-dict="corpora/$name.dict")
+				if out=$(timeout 600 "$bin" "${dict[@]}" -runs=0 "$dir" 2>&1); then
+					pass "$name: $n corpus inputs replayed${dict:+, dictionary parsed}"
 				else
 					printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /'
 					fail "$name: corpus replay failed"
@@ -187,12 +190,13 @@ for s in $stages; do
 			out=$(scripts/model-replay.sh fuzz_sched_locks "$input" 2>&1)
 			if grep -q '^  step  task  operation' <<<"$out" &&
 				grep -q 'round_[a-z_]* fuzz_sched_locks.c:[0-9]' <<<"$out" &&
+				grep -q ' (the_[a-z_]*+0' <<<"$out" &&
 				grep -q '^end: every task returned' <<<"$out" &&
 				grep -q '^schedule: kp1 ' <<<"$out"; then
-				pass "model-replay.sh prints a schedule input's trace with source lines"
+				pass "model-replay.sh prints a schedule input's trace with source lines and lock names"
 			else
 				printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /'
-				fail "model-replay.sh: no trace, source lines, end or schedule"
+				fail "model-replay.sh: no trace, source lines, lock names, end or schedule"
 			fi
 		fi
 		;;

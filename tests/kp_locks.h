@@ -2,8 +2,9 @@
 /*
  * kp_locks.h - every kprim lock, one row each, for the code that drives
  * them all alike: the TSan torture (tests/stress_locks.c), the benchmarks
- * (bench/bench_locks.c), the model tests (tests/model_sched.c) and the
- * schedule fuzzer (fuzz/fuzz_sched_locks.c). Concurrency
+ * (bench/bench_locks.c), the model tests (tests/model_sched.c), the
+ * sequential lock fuzzer (fuzz/fuzz_locks.c) and the schedule fuzzer
+ * (fuzz/fuzz_sched_locks.c). Concurrency
  * Kit keeps one adapter per lock for its validate and benchmark programs
  * the same way; a new lock is one row here.
  *
