@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kprim.h - everything public in kprim, in layer order
- * (core <- sync <- alloc <- ref, init).
+ * (core <- sync <- alloc <- ref, init). ref and init are siblings: the
+ * initializer value (struct pin_init) is core's (core/pin.h), each type
+ * defines its initializer beside itself, arc_pin_init() takes one, and
+ * init/ composes them and runs them into boxes, stack slots and modules.
  *
  * Compile and link with one variant's flags and nothing else:
  * `pkg-config --cflags --libs kprim-<variant>`. They put the variant's
@@ -19,6 +22,7 @@
 #include "core/futex.h"
 #include "core/report.h"
 #include "core/task.h"
+#include "core/pin.h"
 
 #include "sync/lockdep.h"
 #include "sync/qspinlock.h"
@@ -39,6 +43,9 @@
 #include "ref/kref.h"
 #include "ref/aref.h"
 #include "ref/arc.h"
+
+#include "init/pin_init.h"
+#include "init/module.h"
 
 #include "model/model.h"
 

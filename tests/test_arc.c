@@ -93,19 +93,31 @@ static void test_new_gfp_kernel_in_atomic(void **state)
 	arc_put(b);
 }
 
-static int init_value(void *slot, void *arg)
+static int init_value(void *slot, const void *arg)
 {
 	struct payload *p = slot;
 
-	p->value = *(int *)arg;
+	p->value = *(const int *)arg;
 	return p->value < 0 ? -EINVAL : 0;
 }
 
+static void payload_pin_drop(void *p, const void *arg)
+{
+	(void)arg;
+	payload_drop(p);
+}
+
+static const int forty_two = 42, minus_one = -1, one = 1;
+static const struct pin_init payload_42 = { init_value, payload_pin_drop, &forty_two,
+					    sizeof(struct payload) };
+static const struct pin_init payload_bad = { init_value, payload_pin_drop, &minus_one,
+					     sizeof(struct payload) };
+static const struct pin_init payload_1 = { init_value, payload_pin_drop, &one,
+					   sizeof(struct payload) };
+
 static void test_pin_init(void **state)
 {
-	int v = 42;
-	struct arc *a = arc_pin_init(sizeof(struct payload), init_value, &v, payload_drop,
-				     GFP_KERNEL);
+	struct arc *a = arc_pin_init(&payload_42, GFP_KERNEL);
 
 	(void)state;
 	assert_false(IS_ERR_OR_NULL(a));
@@ -117,19 +129,15 @@ static void test_pin_init(void **state)
 /* A failed init frees the memory and never runs drop. */
 static void test_pin_init_failure_leaves_nothing(void **state)
 {
-	int v = -1;
-	struct arc *a = arc_pin_init(sizeof(struct payload), init_value, &v, payload_drop,
-				     GFP_KERNEL);
+	struct arc *a = arc_pin_init(&payload_bad, GFP_KERNEL);
 
 	(void)state;
 	assert_true(IS_ERR(a));
 	assert_int_equal(PTR_ERR(a), -EINVAL);
 	assert_int_equal(drops, 0);
 
-	v = 1;
 	kp_fail_nth_set(1);
-	a = arc_pin_init(sizeof(struct payload), init_value, &v, payload_drop,
-			 GFP_KERNEL | __GFP_NOWARN);
+	a = arc_pin_init(&payload_1, GFP_KERNEL | __GFP_NOWARN);
 	assert_true(IS_ERR(a));
 	assert_int_equal(PTR_ERR(a), -ENOMEM);
 	assert_int_equal(drops, 0);

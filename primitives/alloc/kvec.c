@@ -72,6 +72,23 @@ void kvec_truncate(struct kvec *v, size_t len)
 		v->len = len;
 }
 
+int __kvec_pin_init(void *slot, const void *arg)
+{
+	const struct kvec_pin_arg *a = arg;
+	struct kvec *v = slot;
+	int err;
+
+	kvec_init(v, a->elem_size, a->alloc);
+	err = a->capacity ? kvec_reserve(v, a->capacity, a->gfp) : 0;
+	return err;	/* a failed reserve leaves v empty: nothing to drop */
+}
+
+void __kvec_pin_drop(void *obj, const void *arg)
+{
+	(void)arg;
+	kvec_free(obj);
+}
+
 void kvec_free(struct kvec *v)
 {
 	if (v->alloc == KVEC_KMALLOC)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc/vmalloc.h"
+#include "core/pin.h"
 
 enum kvec_alloc { KVEC_KMALLOC, KVEC_VMALLOC, KVEC_KVMALLOC };
 
@@ -42,6 +43,30 @@ struct kvec {
  * An empty vector owns no memory.
  */
 void kvec_init(struct kvec *v, size_t elem_size, enum kvec_alloc alloc);
+/* What KVEC_PIN_INIT() carries. */
+struct kvec_pin_arg {
+	size_t elem_size;
+	enum kvec_alloc alloc;
+	size_t capacity;
+	gfp_t gfp;
+};
+int __kvec_pin_init(void *slot, const void *arg);
+void __kvec_pin_drop(void *obj, const void *arg);
+/**
+ * KVEC_PIN_INIT - an initializer of a vector with room for some elements
+ * @type: the element type
+ * @allocator: KVEC_KMALLOC, KVEC_VMALLOC or KVEC_KVMALLOC
+ * @capacity: elements to make room for (KVec::with_capacity); 0 allocates nothing
+ * @gfp: how to allocate
+ *
+ * Fails with -ENOMEM, leaving nothing; drops with kvec_free().
+ */
+#define KVEC_PIN_INIT(type, allocator, capacity, gfp)					\
+	((struct pin_init){ .init = __kvec_pin_init, .drop = __kvec_pin_drop,		\
+			    .arg = &(const struct kvec_pin_arg){ sizeof(type), (allocator),	\
+								 (capacity), (gfp) },		\
+			    .size = sizeof(struct kvec) })
+
 /**
  * kvec_reserve - make room for more elements
  * @v: the vector

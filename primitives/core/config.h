@@ -10,8 +10,9 @@
  * once installed) and which `pkg-config --cflags kprim-<variant>` puts on
  * the include path. Setting one with -D is refused at compile time.
  *
- *   KP_DEBUG    might_sleep() checks, a moved or destroyed mutex detected
- *               (struct mutex grows by .magic), reports name the lock call
+ *   KP_DEBUG    might_sleep() checks, a moved or dropped pinned object
+ *               detected (struct mutex and other pinned types grow by a
+ *               struct pin_anchor), reports name the lock call
  *   KP_LOCKDEP  the lock validator: raw_spinlock_t, spinlock_t, struct
  *               mutex, struct smutex and struct nowait_lock grow by a
  *               struct lockdep_map, struct kp_task by the held-lock stack

@@ -11,7 +11,8 @@
 #include "alloc/slab.h"
 #include "ref/arc.h"
 
-static struct arc *arc_alloc(size_t size, arc_drop_fn drop, gfp_t gfp)
+static struct arc *arc_alloc(size_t size, arc_drop_fn drop, const struct pin_init *init,
+			     gfp_t gfp)
 {
 	struct arc *arc;
 	size_t bytes;
@@ -23,12 +24,13 @@ static struct arc *arc_alloc(size_t size, arc_drop_fn drop, gfp_t gfp)
 		return NULL;
 	refcount_set(&arc->refcount, 1);
 	arc->drop = drop;
+	arc->init = init;
 	return arc;
 }
 
 struct arc *arc_new(const void *value, size_t size, arc_drop_fn drop, gfp_t gfp)
 {
-	struct arc *arc = arc_alloc(size, drop, gfp);
+	struct arc *arc = arc_alloc(size, drop, NULL, gfp);
 
 	if (!arc)
 		return NULL;
@@ -39,15 +41,14 @@ struct arc *arc_new(const void *value, size_t size, arc_drop_fn drop, gfp_t gfp)
 	return arc;
 }
 
-struct arc *arc_pin_init(size_t size, arc_init_fn init, void *arg, arc_drop_fn drop,
-			 gfp_t gfp)
+struct arc *arc_pin_init(const struct pin_init *init, gfp_t gfp)
 {
-	struct arc *arc = arc_alloc(size, drop, gfp);
+	struct arc *arc = arc_alloc(init->size, NULL, init, gfp);
 	int err;
 
 	if (!arc)
 		return ERR_PTR(-ENOMEM);
-	err = init(arc->payload, arg);
+	err = pin_init_run(init, arc->payload);
 	if (err) {
 		kfree(arc);
 		return ERR_PTR(err);
@@ -61,6 +62,8 @@ bool arc_put(struct arc *arc)
 		return false;
 	if (arc->drop)
 		arc->drop(arc->payload);
+	if (arc->init)
+		pin_init_drop(arc->init, arc->payload);
 	kfree(arc);
 	return true;
 }

@@ -6,9 +6,11 @@
  * payload, aligned for any type. The allocation takes the caller's gfp_t
  * (Arc::new(x, flags)); clone saturates rather than wraps (refcount_t); the
  * drop function runs exactly once, when the last reference is put, and the
- * memory goes back to kfree() right after. arc_pin_init() initializes the
- * payload in place at its final address and, if that fails, frees it
- * without running drop (pin-init's contract).
+ * memory goes back to kfree() right after. arc_pin_init() runs an
+ * initializer (struct pin_init, core/pin.h) into the payload at its final
+ * address and, if that fails, frees it without a drop (pin-init's
+ * contract); the initializer's drop is then the arc's. It takes core's
+ * initializer value only, so ref/ needs nothing of init/.
  */
 #ifndef KPRIM_REF_ARC_H
 #define KPRIM_REF_ARC_H
@@ -18,11 +20,11 @@
 #include "ref/refcount.h"
 
 typedef void (*arc_drop_fn)(void *payload);
-typedef int (*arc_init_fn)(void *slot, void *arg);	/* 0 or -errno */
 
 struct arc {
 	refcount_t refcount;
-	arc_drop_fn drop;
+	arc_drop_fn drop;		/* arc_new()'s */
+	const struct pin_init *init;	/* arc_pin_init()'s: its drop */
 	_Alignas(max_align_t) unsigned char payload[];
 };
 
@@ -39,21 +41,18 @@ struct arc {
  */
 struct arc *arc_new(const void *value, size_t size, arc_drop_fn drop, gfp_t gfp);
 /**
- * arc_pin_init - a new arc whose payload is initialized in place
- * @size: the payload's size
- * @init: builds the payload at its final address: 0 or a negative errno,
- *        and on error it leaves nothing to drop
- * @arg: passed to @init
- * @drop: run on the payload when the last reference goes; may be NULL
+ * arc_pin_init - a new arc whose payload is built in place (Arc::pin_init)
+ * @init: the payload's initializer (init/pin_init.h composes them); its
+ *        drop runs when the last reference goes, so it must outlive the
+ *        arc, as a type's drop does: a file-scope initializer
  * @gfp: how to allocate
  *
  * If allocation fails @init never runs; if @init fails the memory is freed
- * without running @drop (pin-init's contract).
+ * without a drop (pin-init's contract).
  *
- * Return: the arc, ERR_PTR(-ENOMEM) or @init's ERR_PTR(-errno).
+ * Return: the arc, ERR_PTR(-ENOMEM) or ERR_PTR() of @init's errno.
  */
-struct arc *arc_pin_init(size_t size, arc_init_fn init, void *arg, arc_drop_fn drop,
-			 gfp_t gfp);
+struct arc *arc_pin_init(const struct pin_init *init, gfp_t gfp);
 /**
  * arc_put - drop one reference
  * @arc: the arc

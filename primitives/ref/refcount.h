@@ -21,6 +21,7 @@
 #include <limits.h>
 
 #include "core/atomic.h"
+#include "core/pin.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 
@@ -55,6 +56,21 @@ static inline void refcount_set(refcount_t *r, int n)
 {
 	kp_atomic_store(&r->refs, n, KP_RELAXED);
 }
+
+static inline int __refcount_pin_init(void *slot, const void *arg)
+{
+	refcount_set(slot, *(const int *)arg);
+	return 0;
+}
+/**
+ * REFCOUNT_PIN_INIT - an initializer of a refcount
+ * @n: its first value
+ *
+ * Never fails; nothing to drop.
+ */
+#define REFCOUNT_PIN_INIT(n)								\
+	((struct pin_init){ .init = __refcount_pin_init, .arg = &(const int){ (n) },	\
+			    .size = sizeof(refcount_t) })
 
 /**
  * refcount_read - get a refcount's value

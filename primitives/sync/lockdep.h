@@ -22,9 +22,22 @@
 #include <stdbool.h>
 
 #include "core/compiler.h"
+#include "core/pin.h"
 
 struct lock_class_key {
 	unsigned int class_plus_gen;	/* lockdep's cache: class and table generation */
+};
+
+/*
+ * What a lock's initializer (MUTEX_PIN_INIT and the others, core/pin.h)
+ * carries: the lockdep name and class of the locks it builds. The
+ * initializer macros make the key a compound literal: static, one class
+ * per use, in a file-scope initializer table; inside a function, give the
+ * __ form a static key instead.
+ */
+struct lock_pin_arg {
+	const char *name;
+	struct lock_class_key *key;
 };
 
 struct lockdep_map {

@@ -54,7 +54,7 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 	raw_spin_lock_init(&lock->wait_lock);
 	lock->wait_first = lock->wait_last = NULL;
 #ifdef KP_DEBUG
-	lock->magic = lock;
+	pin_anchor_set(&lock->magic);
 #endif
 #ifdef KP_LOCKDEP
 	lockdep_init_map(&lock->dep_map, name, key);
@@ -64,19 +64,19 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
-#ifdef KP_DEBUG
-bool mutex_pinned_check(struct mutex *lock, void *ip)
+int __mutex_pin_init(void *slot, const void *arg)
 {
-	if (likely(lock->magic == lock))
-		return true;
-	kp_report(KP_REPORT_PINNED_MOVED, ip,
-		  "DEBUG_LOCKS_WARN_ON(lock->magic != lock)\nmutex %p %s (initialised at %p): "
-		  "a pinned lock must not move", (void *)lock,
-		  lock->magic ? "was moved" : "is not initialised or was destroyed",
-		  (const void *)lock->magic);
-	return false;
+	const struct lock_pin_arg *a = arg;
+
+	__mutex_init(slot, a->name, a->key);
+	return 0;
 }
-#endif
+
+void __mutex_pin_drop(void *obj, const void *arg)
+{
+	(void)arg;
+	mutex_destroy(obj);
+}
 
 void mutex_destroy(struct mutex *lock)
 {
@@ -87,7 +87,7 @@ void mutex_destroy(struct mutex *lock)
 		return;
 	}
 #ifdef KP_DEBUG
-	lock->magic = NULL;
+	pin_anchor_drop(&lock->magic, "mutex", lock, KP_CALLER);
 #endif
 }
 

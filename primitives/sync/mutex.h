@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/atomic.h"
+#include "core/pin.h"
 #include "core/task.h"
 #include "sync/lockdep.h"
 #include "sync/qspinlock.h"
@@ -42,7 +43,7 @@ struct mutex {
 	raw_spinlock_t wait_lock;
 	struct mutex_waiter *wait_first, *wait_last;	/* FIFO, under wait_lock */
 #ifdef KP_DEBUG
-	const struct mutex *magic;		/* itself, where it was initialised */
+	struct pin_anchor magic;		/* pinned: where it was initialised */
 #endif
 #ifdef KP_LOCKDEP
 	struct lockdep_map dep_map;
@@ -66,8 +67,8 @@ extern struct lock_class_key mutex_wait_lock_key;
 #endif
 
 #ifdef KP_DEBUG
-#define MUTEX_MAGIC_INIT(lockname)	.magic = &(lockname),
-bool mutex_pinned_check(struct mutex *lock, void *ip);
+#define MUTEX_MAGIC_INIT(lockname)	.magic = PIN_ANCHOR_INIT((lockname).magic),
+#define mutex_pinned_check(lock, ip)	pin_anchor_check(&(lock)->magic, "mutex", (lock), (ip))
 #else
 #define MUTEX_MAGIC_INIT(lockname)
 #define mutex_pinned_check(lock, ip)	((void)(lock), (void)(ip), true)
@@ -101,6 +102,23 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 		__mutex_init((mutex), #mutex, &__key);				\
 	} while (0)
 
+int __mutex_pin_init(void *slot, const void *arg);
+void __mutex_pin_drop(void *obj, const void *arg);
+#define __MUTEX_PIN_INIT(_name, _key)							\
+	((struct pin_init){ .init = __mutex_pin_init, .drop = __mutex_pin_drop,		\
+			    .arg = &(const struct lock_pin_arg){ (_name), (_key) },	\
+			    .size = sizeof(struct mutex) })
+/**
+ * MUTEX_PIN_INIT - an initializer of a mutex (Rust's Mutex::new, new_mutex!)
+ * @_name: its lockdep name
+ *
+ * Builds with __mutex_init() and drops with mutex_destroy(); never fails.
+ * The lockdep class is the initializer's own (struct lock_pin_arg): use it
+ * in a file-scope table, or inside a function as
+ * __MUTEX_PIN_INIT(name, &key) with a static key.
+ */
+#define MUTEX_PIN_INIT(_name)	__MUTEX_PIN_INIT(_name, &(struct lock_class_key){ 0 })
+
 void mutex_lock_slowpath(struct mutex *lock);
 void mutex_unlock_slowpath(struct mutex *lock, void *ip);
 bool __mutex_trylock_slow(struct mutex *lock);
@@ -108,9 +126,10 @@ bool __mutex_trylock_slow(struct mutex *lock);
  * mutex_destroy - mark a mutex unusable
  * @lock: the mutex, unlocked
  *
- * Debug variants remember it, so a later use is reported as
- * KP_REPORT_PINNED_MOVED and refused. Destroying a locked mutex is
- * reported as KP_REPORT_INVARIANT and refused.
+ * The mutex's drop. Debug variants remember it (its pin anchor, core/pin.h),
+ * so a later use is reported as KP_REPORT_PINNED_MOVED and a second
+ * destroy as KP_REPORT_DOUBLE_FREE, each refused. Destroying a locked
+ * mutex is reported as KP_REPORT_INVARIANT and refused.
  *
  * Context: any; nobody may be waiting on @lock.
  */

@@ -28,6 +28,14 @@ void __smutex_init(struct smutex *lock, const char *name, struct lock_class_key 
 	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
+int __smutex_pin_init(void *slot, const void *arg)
+{
+	const struct lock_pin_arg *a = arg;
+
+	__smutex_init(slot, a->name, a->key);
+	return 0;
+}
+
 void smutex_lock_slowpath(struct smutex *lock)
 {
 	struct smutex_waiter waiter;

@@ -66,6 +66,20 @@ void __smutex_init(struct smutex *lock, const char *name, struct lock_class_key 
 		__smutex_init((lock), #lock, &__key);				\
 	} while (0)
 
+int __smutex_pin_init(void *slot, const void *arg);
+/**
+ * SMUTEX_PIN_INIT - an initializer of an smutex
+ * @_name: its lockdep name
+ *
+ * Never fails; nothing to drop (an smutex needs no pinning, but takes its
+ * place in a composite as any field). The class key as MUTEX_PIN_INIT()'s.
+ */
+#define SMUTEX_PIN_INIT(_name)								\
+	((struct pin_init){ .init = __smutex_pin_init,					\
+			    .arg = &(const struct lock_pin_arg){ (_name),		\
+								 &(struct lock_class_key){ 0 } }, \
+			    .size = sizeof(struct smutex) })
+
 void smutex_lock_slowpath(struct smutex *lock);
 void smutex_unlock_slowpath(struct smutex *lock);
 

@@ -60,6 +60,31 @@ static inline void __raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
+static inline int __raw_spin_lock_pin_init(void *slot, const void *arg)
+{
+	const struct lock_pin_arg *a = arg;
+
+	__raw_spin_lock_init(slot, a->name, a->key);
+	return 0;
+}
+#define __RAW_SPINLOCK_PIN_INIT(_name, _key)						\
+	((struct pin_init){ .init = __raw_spin_lock_pin_init,				\
+			    .arg = &(const struct lock_pin_arg){ (_name), (_key) },	\
+			    .size = sizeof(raw_spinlock_t) })
+/**
+ * RAW_SPINLOCK_PIN_INIT - an initializer of a raw spinlock (new_spinlock!)
+ * @_name: its lockdep name
+ *
+ * Never fails; nothing to drop. The class key as MUTEX_PIN_INIT()'s.
+ */
+#define RAW_SPINLOCK_PIN_INIT(_name)	__RAW_SPINLOCK_PIN_INIT(_name, &(struct lock_class_key){ 0 })
+/* A spinlock_t is its raw spinlock (rlock, first). */
+#define SPINLOCK_PIN_INIT(_name)						\
+	((struct pin_init){ .init = __raw_spin_lock_pin_init,				\
+			    .arg = &(const struct lock_pin_arg){ (_name),		\
+								 &(struct lock_class_key){ 0 } }, \
+			    .size = sizeof(spinlock_t) })
+
 /**
  * raw_spin_lock_init - initialize a raw spinlock
  * @lock: the lock
