@@ -59,6 +59,7 @@ JOBS = [
     ("locks_mt-compact", "bench_locks", "^locks_mt/", "compact"),
     ("locks_mt-scatter", "bench_locks", "^locks_mt/", "scatter"),
     ("model", "bench_model", "^model/", "compact"),
+    ("init", "bench_init", "^init/", "compact"),
 ]
 
 # kprim's allocators and the four peers install-deps.sh provides.
@@ -86,6 +87,7 @@ EXPECTED = {
                       "alloc/pressure/gfp_atomic", "alloc/pressure/gfp_kernel"]
                    + [f"alloc_mt/remote/{impl}" for impl in ALLOC_IMPLS],
     "bench_model": ["model/switch/kprim", "model/switch/swapcontext"],
+    "bench_init": ["init/box/pin_init", "init/box/by_hand", "init/module/load_unload"],
     "bench_locks": [f"locks/uncontended/{impl}" for impl in LOCK_IMPLS]
                    + [f"locks_mt/{op}/{impl}" for op in ("contended", "trylock")
                       for impl in LOCK_IMPLS],
@@ -742,6 +744,11 @@ def cmd_headline(args):
     if k and u:
         print(f"  {'model task switch / glibc swapcontext':46} "
               f"{f'{k:.2f} / {u:.2f} ns = {k / u:.3f}x':>22}  <= 10 ns")
+    ratio_line("kbox_pin_init composite / the same by hand", med("init", "box", "pin_init"),
+               med("init", "box", "by_hand"), "by hand", "<= 1.05x")
+    m = med("init", "module", "load_unload")
+    if m:
+        print(f"  {'in-place module load + unload':46} {f'{m:.2f} ns':>22}")
     cvs = [r["real_cv"] for s in ("ref", "shim") for r in suites.get(s, [])
            if r["threads"] == 1 and r["repetitions"] > 1]
     if cvs:

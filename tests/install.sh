@@ -211,6 +211,20 @@ for v in release debug; do
 	fi
 done
 
+for v in release debug; do
+	if out=$(build "module-$v" "$v" examples/module.c); then
+		out=$("$tmp/module-$v" 2>&1); rc=$?
+		expect "examples/module.c against installed kprim-$v: every failing load leaves nothing, unload drops once" \
+			"$out" eval '[ $rc -eq 0 ] && has_all "$out" "kprim $v variant" \
+				"2 failing loads left nothing; load 3 succeeded" \
+				"a load with the module list full: -ENOSPC, 0 objects left" \
+				"1 module(s), 100 registrations, generation 1" \
+				"unloaded (0): 0 module(s) published, 0 objects still allocated"'
+	else
+		not_ok "examples/module.c builds against installed kprim-$v" "$out"
+	fi
+done
+
 if out=$(build misuse-debug debug examples/misuse.c); then
 	out=$("$tmp/misuse-debug" 2>&1); rc=$?
 	expect "examples/misuse.c against installed kprim-debug prints the three kernel-style reports" \

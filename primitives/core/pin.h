@@ -31,7 +31,8 @@
 /**
  * struct pin_init - an initializer: how to build an object in place, and drop it
  * @init: builds the object at @slot, its final address; returns 0, or a
- *        negative errno with the slot left as it was found
+ *        negative errno with the slot left as it was found. NULL for a
+ *        value (PIN_VALUE()): the @size bytes at @arg are copied in
  * @drop: undoes a build that returned 0 (the type's drop); NULL when there
  *        is nothing to drop
  * @arg: what @init and @drop are given
@@ -53,8 +54,12 @@ struct pin_init {
  * Return: 0 with the object built, or a negative errno with @slot as it
  * was (the caller may free it; nothing is to be dropped).
  */
-static inline int pin_init_run(const struct pin_init *init, void *slot)
+static __always_inline int pin_init_run(const struct pin_init *init, void *slot)
 {
+	if (!init->init) {
+		__builtin_memcpy(slot, init->arg, init->size);
+		return 0;
+	}
 	return init->init(slot, init->arg);
 }
 
@@ -63,11 +68,23 @@ static inline int pin_init_run(const struct pin_init *init, void *slot)
  * @init: the initializer that built it
  * @obj: the object; its memory is the caller's to free after
  */
-static inline void pin_init_drop(const struct pin_init *init, void *obj)
+static __always_inline void pin_init_drop(const struct pin_init *init, void *obj)
 {
 	if (init->drop)
 		init->drop(obj, init->arg);
 }
+
+/**
+ * PIN_VALUE - an initializer that writes a value (pin_init!'s "field: expr")
+ * @type: the value's type
+ * @value: what goes between the braces of (type){ ... }: a constant
+ *         expression, or designators (.refs = 1)
+ *
+ * Never fails; nothing to drop. Its init is NULL: a copy, which a
+ * constant table's walk inlines.
+ */
+#define PIN_VALUE(type, value)								\
+	((struct pin_init){ .arg = &(const type){ value }, .size = sizeof(type) })
 
 #ifdef KP_DEBUG
 /* Itself while the object lives where it was built; PIN_ANCHOR_DROPPED after its drop. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * pin_init.c - the walks over composite, chain and array tables, and the
- * places an initializer runs (init/pin_init.h has the rules).
+ * pin_init.c - the out-of-line walks: a composite's failure unwind and
+ * out-of-order drop, chains, arrays, stack slots (init/pin_init.h has the
+ * rules, and the inline fast paths).
  *
  * Where pin-init keeps a drop guard per built field (src/__internal.rs,
  * DropGuard), a failed composite here counts the fields it built and
@@ -12,69 +13,32 @@
 #include <errno.h>
 #include <string.h>
 
-#include "alloc/slab.h"
 #include "core/report.h"
 #include "init/pin_init.h"
 
-int __pin_value_init(void *slot, const void *arg)
+int __pin_field_misfit(const struct pin_struct *ps, const struct pin_field *f)
 {
-	const struct pin_value *v = arg;
-
-	memcpy(slot, v->bytes, v->size);
-	return 0;
+	kp_report(KP_REPORT_INVARIANT, KP_CALLER,
+		  "pin-init: the initializer of the field at offset %zu builds %zu bytes, "
+		  "the field has %zu (struct of %zu)", f->offset, f->init.size, f->size, ps->size);
+	return -EINVAL;
 }
 
-/* Debug builds: a field's initializer builds an object of the field's size. */
-static bool field_fits(const struct pin_struct *ps, const struct pin_field *f)
+/* Field `built` failed: drop the ones before it, the latest first. */
+void __pin_struct_unwind(const struct pin_struct *ps, void *slot, unsigned int built)
 {
-#ifdef KP_DEBUG
-	if (unlikely(f->init.size != f->size || f->offset + f->size > ps->size)) {
-		kp_report(KP_REPORT_INVARIANT, KP_CALLER,
-			  "pin-init: the initializer of the field at offset %zu builds %zu bytes, "
-			  "the field has %zu (struct of %zu)", f->offset, f->init.size, f->size,
-			  ps->size);
-		return false;
-	}
-#else
-	(void)ps, (void)f;
-#endif
-	return true;
-}
-
-int __pin_struct_init(void *slot, const void *arg)
-{
-	const struct pin_struct *ps = arg;
-	unsigned int built;
-	int err = 0;
-
-	if (ps->zeroed)
-		memset(slot, 0, ps->size);
-	for (built = 0; built < ps->nr_fields; built++) {
-		const struct pin_field *f = &ps->fields[built];
-
-		err = field_fits(ps, f) ? pin_init_run(&f->init, (char *)slot + f->offset) : -EINVAL;
-		if (unlikely(err))
-			break;
-	}
-	if (likely(!err))
-		return 0;
-	/* Field `built` failed: drop the ones before it, the latest first. */
 	while (built--) {
 		const struct pin_field *f = &ps->fields[built];
 
 		pin_init_drop(&f->init, (char *)slot + f->offset);
 	}
-	return err;
 }
 
-void __pin_struct_drop(void *obj, const void *arg)
+/* A table listed in another order than the declaration's: drop by ascending offset. */
+void __pin_struct_drop_sorted(const struct pin_struct *ps, void *obj)
 {
-	const struct pin_struct *ps = arg;
 	size_t next = 0;	/* the lowest offset not yet dropped */
 
-	if (ps->pinned_drop)
-		ps->pinned_drop(obj);
-	/* Declaration order is ascending offset; the table may list another order. */
 	for (;;) {
 		const struct pin_field *lowest = NULL;
 
@@ -141,29 +105,6 @@ void __pin_array_drop(void *obj, const void *arg)
 	const struct pin_array *a = arg;
 
 	array_drop_first(a, obj, a->nr);
-}
-
-void *kbox_pin_init(const struct pin_init *init, gfp_t gfp)
-{
-	void *obj = kmalloc(init->size, gfp);
-	int err;
-
-	if (unlikely(!obj))
-		return ERR_PTR(-ENOMEM);	/* the initializer never runs */
-	err = pin_init_run(init, obj);
-	if (unlikely(err)) {
-		kfree(obj);			/* nothing to drop: the contract */
-		return ERR_PTR(err);
-	}
-	return obj;
-}
-
-void kbox_drop(const struct pin_init *init, void *obj)
-{
-	if (!obj || IS_ERR(obj))
-		return;
-	pin_init_drop(init, obj);
-	kfree(obj);
 }
 
 void __pin_stack_slot_drop(struct pin_stack_slot *s)

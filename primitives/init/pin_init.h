@@ -52,7 +52,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <errno.h>
+
 #include "alloc/gfp.h"
+#include "alloc/slab.h"
 #include "core/pin.h"
 
 /* One field of a composite: where it sits and what builds it. */
@@ -71,8 +74,105 @@ struct pin_struct {
 	void (*pinned_drop)(void *obj);	/* PinnedDrop::drop: first at the drop; NULL for none */
 };
 
-int __pin_struct_init(void *slot, const void *arg);
-void __pin_struct_drop(void *obj, const void *arg);
+/*
+ * The composite walks are inline: a table that is a compile-time constant
+ * (a file-scope const, the usual case) then turns into direct, inlined
+ * calls of each field's initializer, as the same code written by hand.
+ * The failure unwind and a drop in another order than the table's are
+ * out of line (pin_init.c).
+ */
+void __pin_struct_unwind(const struct pin_struct *ps, void *slot, unsigned int built);
+void __pin_struct_drop_sorted(const struct pin_struct *ps, void *obj);
+int __pin_field_misfit(const struct pin_struct *ps, const struct pin_field *f);
+
+/*
+ * Zero a composite. A constant size becomes 16-byte stores: GCC turns
+ * memset() of a size that is no multiple of 16 (and a plain zeroing loop,
+ * which it recognizes as one) into rep stos, whose start-up alone costs
+ * more than the rest of a small object's build.
+ */
+typedef uint64_t __pin_v16 __attribute__((vector_size(16), aligned(1), may_alias));
+typedef uint64_t __pin_u64 __attribute__((aligned(1), may_alias));
+typedef uint32_t __pin_u32 __attribute__((aligned(1), may_alias));
+
+static __always_inline void __pin_zero(void *slot, size_t size)
+{
+	char *p = slot;
+
+	if (!__builtin_constant_p(size) || size > 128) {
+		__builtin_memset(slot, 0, size);
+		return;
+	}
+	_Pragma("GCC unroll 8")
+	for (size_t i = 0; i < size / 16; i++)
+		*(__pin_v16 *)(p + 16 * i) = (__pin_v16){ 0, 0 };
+	p += size & ~(size_t)15;
+	if (size & 8) {
+		*(__pin_u64 *)p = 0;
+		p += 8;
+	}
+	if (size & 4) {
+		*(__pin_u32 *)p = 0;
+		p += 4;
+	}
+	for (size_t i = 0; i < (size & 3); i++)
+		p[i] = 0;
+}
+
+/* Debug builds: a field's initializer builds an object of the field's size. */
+static __always_inline bool __pin_field_fits(const struct pin_struct *ps,
+					     const struct pin_field *f)
+{
+#ifdef KP_DEBUG
+	return likely(f->init.size == f->size && f->offset + f->size <= ps->size);
+#else
+	(void)ps, (void)f;
+	return true;
+#endif
+}
+
+static inline int __pin_struct_init(void *slot, const void *arg)
+{
+	const struct pin_struct *ps = arg;
+
+	if (ps->zeroed)
+		__pin_zero(slot, ps->size);
+	/* Unrolled, a constant table's fields fold into direct calls and copies. */
+	_Pragma("GCC unroll 8")
+	for (unsigned int i = 0; i < ps->nr_fields; i++) {
+		const struct pin_field *f = &ps->fields[i];
+		char *at = (char *)slot + f->offset;
+		int err = 0;
+
+		if (unlikely(!__pin_field_fits(ps, f)))
+			err = __pin_field_misfit(ps, f);
+		else
+			err = pin_init_run(&f->init, at);
+		if (unlikely(err)) {
+			__pin_struct_unwind(ps, slot, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static inline void __pin_struct_drop(void *obj, const void *arg)
+{
+	const struct pin_struct *ps = arg;
+
+	if (ps->pinned_drop)
+		ps->pinned_drop(obj);
+	/* Declaration order is ascending offset: the table's own when it lists them so. */
+	for (unsigned int i = 1; i < ps->nr_fields; i++)
+		if (ps->fields[i].offset < ps->fields[i - 1].offset) {
+			__pin_struct_drop_sorted(ps, obj);
+			return;
+		}
+	_Pragma("GCC unroll 8")
+	for (unsigned int i = 0; i < ps->nr_fields; i++)
+		pin_init_drop(&ps->fields[i].init, (char *)obj + ps->fields[i].offset);
+}
+
 
 #define __PIN_MEMBER_SIZE(type, member)	sizeof(((type *)0)->member)
 
@@ -86,22 +186,6 @@ void __pin_struct_drop(void *obj, const void *arg);
 #define PIN_FIELD(type, member, initializer)						\
 	{ offsetof(type, member), __PIN_MEMBER_SIZE(type, member), initializer }
 
-/**
- * PIN_VALUE - an initializer that writes a value (pin_init!'s "field: expr")
- * @type: the value's type
- * @value: a constant expression
- *
- * Never fails; nothing to drop.
- */
-#define PIN_VALUE(type, value)								\
-	((struct pin_init){ .init = __pin_value_init, .size = sizeof(type),		\
-			    .arg = &(const struct pin_value){ &(const type){ value },	\
-							      sizeof(type) } })
-struct pin_value {
-	const void *bytes;
-	size_t size;
-};
-int __pin_value_init(void *slot, const void *arg);
 
 #define __PIN_STRUCT(type, table, zero, ...)						\
 	((struct pin_init){ .init = __pin_struct_init, .drop = __pin_struct_drop,		\
@@ -188,13 +272,32 @@ void __pin_array_drop(void *obj, const void *arg);
  *
  * Return: the object, ERR_PTR(-ENOMEM), or ERR_PTR() of the initializer's errno.
  */
-void *kbox_pin_init(const struct pin_init *init, gfp_t gfp);
+static inline void *kbox_pin_init(const struct pin_init *init, gfp_t gfp)
+{
+	void *obj = kmalloc(init->size, gfp);
+	int err;
+
+	if (unlikely(!obj))
+		return ERR_PTR(-ENOMEM);	/* the initializer never runs */
+	err = pin_init_run(init, obj);
+	if (unlikely(err)) {
+		kfree(obj);			/* nothing to drop: the contract */
+		return ERR_PTR(err);
+	}
+	return obj;
+}
 /**
  * kbox_drop - drop an object kbox_pin_init() built, and free it
  * @init: the initializer that built it
  * @obj: the object; NULL and error pointers are ignored
  */
-void kbox_drop(const struct pin_init *init, void *obj);
+static inline void kbox_drop(const struct pin_init *init, void *obj)
+{
+	if (!obj || IS_ERR(obj))
+		return;
+	pin_init_drop(init, obj);
+	kfree(obj);
+}
 
 /* A stack slot's guard (STACK_PIN_INIT()): the object is dropped at scope end if built. */
 struct pin_stack_slot {

@@ -57,20 +57,15 @@ static inline void refcount_set(refcount_t *r, int n)
 	kp_atomic_store(&r->refs, n, KP_RELAXED);
 }
 
-static inline int __refcount_pin_init(void *slot, const void *arg)
-{
-	refcount_set(slot, *(const int *)arg);
-	return 0;
-}
 /**
  * REFCOUNT_PIN_INIT - an initializer of a refcount
  * @n: its first value
  *
- * Never fails; nothing to drop.
+ * Never fails; nothing to drop. A value written before the object is
+ * published, as refcount_set()'s relaxed store is: the composite walks
+ * copy it in place without a call (init/pin_init.h).
  */
-#define REFCOUNT_PIN_INIT(n)								\
-	((struct pin_init){ .init = __refcount_pin_init, .arg = &(const int){ (n) },	\
-			    .size = sizeof(refcount_t) })
+#define REFCOUNT_PIN_INIT(n)	PIN_VALUE(refcount_t, .refs = (n))
 
 /**
  * refcount_read - get a refcount's value

@@ -47,7 +47,8 @@ struct mutex_waiter {
 struct lock_class_key mutex_wait_lock_key;
 #endif
 
-void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *key)
+static __always_inline void mutex_init_at(struct mutex *lock, const char *name,
+					  struct lock_class_key *key)
 {
 	kp_atomic_store(&lock->owner, 0, KP_RELAXED);
 	lock->osq = (struct qspinlock)__ARCH_SPIN_LOCK_UNLOCKED;
@@ -64,18 +65,18 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 	kp_sched_name(lock, sizeof(*lock), name);	/* for the model's traces */
 }
 
+void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *key)
+{
+	mutex_init_at(lock, name, key);
+}
+
+/* MUTEX_PIN_INIT()'s: one call, as mutex_init()'s, not a call of that one. */
 int __mutex_pin_init(void *slot, const void *arg)
 {
 	const struct lock_pin_arg *a = arg;
 
-	__mutex_init(slot, a->name, a->key);
+	mutex_init_at(slot, a->name, a->key);
 	return 0;
-}
-
-void __mutex_pin_drop(void *obj, const void *arg)
-{
-	(void)arg;
-	mutex_destroy(obj);
 }
 
 void mutex_destroy(struct mutex *lock)

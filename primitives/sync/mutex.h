@@ -102,8 +102,15 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 		__mutex_init((mutex), #mutex, &__key);				\
 	} while (0)
 
+void mutex_destroy(struct mutex *lock);
+
 int __mutex_pin_init(void *slot, const void *arg);
-void __mutex_pin_drop(void *obj, const void *arg);
+
+static inline void __mutex_pin_drop(void *obj, const void *arg)
+{
+	(void)arg;
+	mutex_destroy(obj);
+}
 #define __MUTEX_PIN_INIT(_name, _key)							\
 	((struct pin_init){ .init = __mutex_pin_init, .drop = __mutex_pin_drop,		\
 			    .arg = &(const struct lock_pin_arg){ (_name), (_key) },	\
