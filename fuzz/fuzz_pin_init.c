@@ -5,7 +5,8 @@
  * checked event by event against a shadow.
  *
  * The input describes a tree: leaves that succeed, fail with a chosen
- * errno, or allocate (kmalloc, under fail-nth from the input); composites
+ * errno, allocate (kmalloc, under fail-nth from the input) or are plain
+ * values (PIN_VALUE: copied, no call, nothing to drop); composites
  * of 1..4 children listed in any order, some zeroed with children left
  * unlisted, some with a pinned drop; arrays of leaves; chains whose step
  * succeeds or fails. Every build, drop, pinned drop and chain step logs
@@ -13,7 +14,8 @@
  * written as plain recursion: it predicts the whole event log and the
  * errno, the allocation fail-nth hits included. Checked: the log and the
  * errno match exactly; each drop finds its object where it was built;
- * unlisted fields of a zeroed composite are still zero; nothing is live
+ * values are in place and unlisted fields of a zeroed composite still
+ * zero once it is built; nothing is live
  * after the drop (kprim's count; ASan's leak check at exit).
  */
 #include <errno.h>
@@ -27,7 +29,8 @@
 #define MAX_EVENTS	256
 #define LEAF_SIZE	sizeof(uint64_t)
 
-enum node_kind { N_OK, N_FAIL, N_ALLOC, N_STRUCT, N_ARRAY, N_CHAIN, NR_KINDS };
+/* The leaves first: N_STRUCT is their count. */
+enum node_kind { N_OK, N_FAIL, N_ALLOC, N_VALUE, N_STRUCT, N_ARRAY, N_CHAIN, NR_KINDS };
 enum event_kind { E_INIT, E_DROP, E_PINNED, E_POST };
 
 struct node {
@@ -41,7 +44,7 @@ struct node {
 	unsigned int nr_listed;			/* N_STRUCT: < nr_children only if zeroed */
 	bool zeroed, pinned;
 	unsigned int depth;			/* nested composites can share an address */
-	enum node_kind elem[MAX_CHILDREN];	/* N_ARRAY: each element, N_OK/N_FAIL/N_ALLOC */
+	uint64_t value;				/* N_VALUE: what it writes */
 	/* what the library is given */
 	struct pin_init init;
 	struct pin_field fields[MAX_CHILDREN];
@@ -158,6 +161,11 @@ static void make_leaf(struct node *n, struct fdp *f)
 	if (n->kind == N_FAIL)
 		n->err = fdp_pick(f, errnos);
 	n->size = LEAF_SIZE;
+	if (n->kind == N_VALUE) {
+		n->value = 0x76616c0000000000ULL | n->id;	/* "val" and the id */
+		n->init = (struct pin_init){ .arg = &n->value, .size = LEAF_SIZE };
+		return;
+	}
 	n->init = (struct pin_init){ .init = leaf_init, .drop = leaf_drop, .arg = n,
 				     .size = LEAF_SIZE };
 }
@@ -174,6 +182,7 @@ static struct node *build(struct fdp *f, unsigned int depth)
 	case N_OK:
 	case N_FAIL:
 	case N_ALLOC:
+	case N_VALUE:
 		make_leaf(n, f);
 		break;
 	case N_STRUCT: {
@@ -211,7 +220,6 @@ static struct node *build(struct fdp *f, unsigned int depth)
 
 			make_leaf(e, f);
 			n->elem_node[i] = e;
-			n->elem[i] = e->kind;
 		}
 		n->size = LEAF_SIZE * n->nr_children;
 		n->array = (struct pin_array){ LEAF_SIZE, n->nr_children, array_element, n };
@@ -244,7 +252,8 @@ static int expect_leaf(const struct node *n)
 		return n->err;
 	if (n->kind == N_ALLOC && allocs_until_fail && !--allocs_until_fail)
 		return -ENOMEM;
-	log_event(want, &nr_want, E_INIT, n->id);
+	if (n->kind != N_VALUE)		/* a value is copied: no call, no event */
+		log_event(want, &nr_want, E_INIT, n->id);
 	return 0;
 }
 
@@ -311,6 +320,8 @@ static void expect_drop(const struct node *n)
 	case N_CHAIN:
 		expect_drop(n->child[0]);
 		break;
+	case N_VALUE:
+		break;		/* nothing to drop */
 	default:
 		log_event(want, &nr_want, E_DROP, n->id);
 		break;
@@ -348,21 +359,33 @@ static struct node *node_at(const void *obj, enum node_kind kind, unsigned int d
 	return n;
 }
 
-/* Unlisted fields of every built zeroed composite are still zero. */
-static void check_zeroed(const struct node *n, const unsigned char *obj)
+/* A built object: values in place, unlisted fields of zeroed composites still zero. */
+static void check_built(const struct node *n, const unsigned char *obj)
 {
-	if (n->kind == N_CHAIN)
-		check_zeroed(n->child[0], obj);
-	if (n->kind != N_STRUCT)
-		return;
-	for (unsigned int i = 0; i < n->nr_children; i++) {
-		const struct node *c = n->child[i];
+	switch (n->kind) {
+	case N_VALUE:
+		fuzz_assert(!memcmp(obj, &n->value, sizeof(n->value)));
+		break;
+	case N_CHAIN:
+		check_built(n->child[0], obj);
+		break;
+	case N_ARRAY:
+		for (unsigned int i = 0; i < n->nr_children; i++)
+			check_built(n->elem_node[i], obj + LEAF_SIZE * i);
+		break;
+	case N_STRUCT:
+		for (unsigned int i = 0; i < n->nr_children; i++) {
+			const struct node *c = n->child[i];
 
-		if (listed(n, i))
-			check_zeroed(c, obj + c->offset);
-		else
-			for (size_t b = 0; b < c->size; b++)
-				fuzz_assert(obj[c->offset + b] == 0);
+			if (listed(n, i))
+				check_built(c, obj + c->offset);
+			else
+				for (size_t b = 0; b < c->size; b++)
+					fuzz_assert(obj[c->offset + b] == 0);
+		}
+		break;
+	default:
+		break;
 	}
 }
 
@@ -395,7 +418,7 @@ static int run_in_stack(void)
 	STACK_PIN_INIT(struct big, obj, &wrapper);
 
 	if (obj)
-		check_zeroed(root, obj->bytes);
+		check_built(root, obj->bytes);
 	return obj_err;	/* the scope ends: the drop, if it was built */
 }
 
@@ -432,7 +455,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = pin_init_run(&wrapper, slot_buf.bytes);
 		kp_fail_nth_set(0);
 		if (!err) {
-			check_zeroed(root, slot_buf.bytes);
+			check_built(root, slot_buf.bytes);
 			pin_init_drop(&wrapper, slot_buf.bytes);
 		}
 		break;
@@ -441,7 +464,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kp_fail_nth_set(0);
 		err = IS_ERR(obj) ? (int)PTR_ERR(obj) : 0;
 		if (!err) {
-			check_zeroed(root, obj);
+			check_built(root, obj);
 			kbox_drop(&wrapper, obj);
 		}
 		break;
@@ -450,7 +473,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kp_fail_nth_set(0);
 		err = IS_ERR(arc) ? (int)PTR_ERR(arc) : 0;
 		if (!err) {
-			check_zeroed(root, arc_payload(arc));
+			check_built(root, arc_payload(arc));
 			fuzz_assert(arc_put(arc));
 		}
 		break;
