@@ -129,7 +129,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 .SECONDARY:
 
 .PHONY: all lib install install-check uninstall public-headers FORCE tests stress model-tests fuzz-build bench-build test fuzz deps bench sweep plots \
-	compare clean help
+	compare clean help campaign coverage
 
 all: lib
 
@@ -137,6 +137,8 @@ help:
 	@echo "make lib       build $(BUILD)/libkprim.a (VARIANT=$(VARIANTS))"
 	@echo "make test      install what is missing, build every variant needed, run all tests"
 	@echo "make fuzz      run every fuzz target for FUZZ_SECONDS (default 60) each"
+	@echo "make campaign  fuzz every target on every core for HOURS (default 8) [NAME=name]"
+	@echo "make coverage  line coverage of primitives/ over every corpus (fuzz-out/coverage/)"
 	@echo "make deps      install the Debian packages kprim uses"
 	@echo "make bench     install, build, run the default sweep, write results and plots [RUN=name]"
 	@echo "make sweep     run the benchmark sweep only into results/<run>/ [RUN=name]"
@@ -332,6 +334,15 @@ compare:
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/fuzz.sh --seconds "$(FUZZ_SECONDS)"
+
+# A night on every core: fuzz-out/<NAME>/ (the same NAME resumes).
+HOURS ?= 8
+NAME ?= $(shell date +%Y%m%d)
+campaign:
+	@scripts/campaign run "$(NAME)" --hours "$(HOURS)"
+
+coverage:
+	@scripts/coverage.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -2,6 +2,8 @@
 /*
  * expect.c - the announced-reports handler shared by the fuzz targets.
  */
+#include <string.h>
+
 #include "expect.h"
 
 static int expected[KP_REPORT_NR];	/* reports still to come this step, by kind */
@@ -35,13 +37,29 @@ void fuzz_abort(void)
 	abort();
 }
 
+static bool planted_crash;
+
 /* Every kprim target starts the same: reports go to the checking handler. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	(void)argc;
-	(void)argv;
+	const char *plant = getenv("KPRIM_FUZZ_PLANTED_CRASH");
+	const char *self = *argc > 0 ? strrchr((*argv)[0], '/') : NULL;
+
+	self = self ? self + 1 : *argc > 0 ? (*argv)[0] : "";
+	planted_crash = plant && !strcmp(plant, self);
 	kp_report_set_handler(fuzz_report_handler);
 	return 0;
+}
+
+#undef LLVMFuzzerTestOneInput
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (unlikely(planted_crash) && size >= 5 && !memcmp(data, "KPBUG", 5))
+		kp_report(KP_REPORT_INVARIANT, NULL,
+			  "planted crash (KPRIM_FUZZ_PLANTED_CRASH): the campaign's triage test");
+	return fuzz_one_input(data, size);
 }
 
 void fuzz_expect_report(enum kp_report_kind kind)

@@ -18,7 +18,7 @@
 # "N passed, N failed"; the exit status is non-zero if anything failed.
 set -uo pipefail
 
-ALL_STAGES="deps build debug asan tsan model fuzz install bench"
+ALL_STAGES="deps build debug asan tsan model fuzz campaign install bench"
 
 usage() {
 	cat <<USAGE
@@ -199,6 +199,11 @@ for s in $stages; do
 				fail "model-replay.sh: no trace, source lines, lock names, end or schedule"
 			fi
 		fi
+		;;
+	campaign)
+		stage "campaign: scripts/campaign and scripts/coverage.sh on tiny budgets"
+		build fuzz fuzz-build && build fuzz-model fuzz-build &&
+			run_tap "campaign" tests/campaign.sh
 		;;
 	install)
 		stage "install: pkg-config clients of every variant, mismatches, install, examples"
