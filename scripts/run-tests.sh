@@ -201,9 +201,10 @@ for s in $stages; do
 		fi
 		;;
 	campaign)
-		stage "campaign: scripts/campaign and scripts/coverage.sh on tiny budgets"
+		stage "campaign: scripts/campaign and scripts/coverage.sh on tiny budgets, the OSS-Fuzz build"
 		build fuzz fuzz-build && build fuzz-model fuzz-build &&
 			run_tap "campaign" tests/campaign.sh
+		run_tap "oss-fuzz" tests/oss-fuzz.sh
 		;;
 	install)
 		stage "install: pkg-config clients of every variant, mismatches, install, examples"
