@@ -129,7 +129,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 .SECONDARY:
 
 .PHONY: all lib install install-check uninstall public-headers FORCE tests stress model-tests fuzz-build bench-build test fuzz deps bench sweep plots \
-	compare clean help campaign coverage
+	compare clean help campaign coverage mutants
 
 all: lib
 
@@ -139,6 +139,7 @@ help:
 	@echo "make fuzz      run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make campaign  fuzz every target on every core for HOURS (default 8) [NAME=name]"
 	@echo "make coverage  line coverage of primitives/ over every corpus (fuzz-out/coverage/)"
+	@echo "make mutants   run the planted bugs of fuzz/mutants/ past their fuzz targets [MUTANT_SECONDS=60]"
 	@echo "make deps      install the Debian packages kprim uses"
 	@echo "make bench     install, build, run the default sweep, write results and plots [RUN=name]"
 	@echo "make sweep     run the benchmark sweep only into results/<run>/ [RUN=name]"
@@ -343,6 +344,13 @@ campaign:
 
 coverage:
 	@scripts/coverage.sh
+
+MUTANT_SECONDS ?= 60
+mutants:
+	@make --no-print-directory VARIANT=fuzz fuzz-build >/dev/null
+	@make --no-print-directory VARIANT=fuzz-model fuzz-build >/dev/null
+	@make --no-print-directory VARIANT=debug tests >/dev/null
+	@scripts/mutants --budget "$(MUTANT_SECONDS)"
 
 deps:
 	@scripts/install-deps.sh

@@ -139,4 +139,14 @@ expect "coverage.sh reports primitives/ per file and per function, with HTML" "$
 	eval '[ $rc -eq 0 ] && grep -q "ref/refcount.c" "$tmp/cov/summary.txt" &&
 		grep -q "refcount_warn_saturate" "$tmp/cov/functions.txt" &&
 		[ -f "$tmp/cov/html/index.html" ] && grep -q "^lines [0-9.]*% of" "$tmp/cov/total.txt"'
+# ---- mutants -------------------------------------------------------------------------
+out=$(scripts/mutants --check 2>&1); rc=$?
+expect "every mutant patch has its header and still applies" "$out" \
+	eval '[ $rc -eq 0 ] && has "$out" "apply cleanly"'
+out=$(scripts/mutants --mutant kvec-reserve-one-short --budget 30 --out "$tmp/mutants" 2>&1); rc=$?
+expect "a mutant runs end to end: caught by its target and its unit test, reported" "$out" \
+	eval '[ $rc -eq 0 ] && has "$out" "1 of 1 caught" && grep -q "| kvec-reserve-one-short | fuzz_kvec | caught |" "$tmp/mutants/report.md" &&
+		has "$out" "unit tests test_kvec: caught"'
+out=$(scripts/mutants --mutant nope 2>&1); rc=$?
+expect "an unknown mutant is refused" "$out" eval '[ $rc -eq 2 ] && has "$out" "unknown mutant(s): nope"'
 echo "1..$n"

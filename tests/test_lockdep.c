@@ -77,6 +77,23 @@ static void test_three_lock_cycle(void **state)
 	assert_int_equal(lockdep_nr_dependencies(), 3);
 }
 
+/* The cycle goes through a lock held below the first: every held lock is checked. */
+static void test_cycle_through_a_lock_held_deeper(void **state)
+{
+	(void)state;
+	take_pair(&lock_c, &lock_b);	/* c -> b */
+	assert_no_reports();
+	spin_lock(&lock_a);
+	spin_lock(&lock_b);
+	spin_lock(&lock_c);		/* b -> c closes b -> c -> b; a is held first */
+	spin_unlock(&lock_c);
+	spin_unlock(&lock_b);
+	spin_unlock(&lock_a);		/* checked with nothing held: a failure leaves no lock taken */
+	assert_reports(KP_REPORT_CIRCULAR_LOCKING, 1);
+	assert_msg_contains("but task is already holding lock:\n0x");
+	assert_msg_contains("-> #1 (lock_b)\n-> #0 (lock_c)");
+}
+
 static void test_trylock_makes_no_dependency(void **state)
 {
 	(void)state;
@@ -284,6 +301,7 @@ int main(void)
 #ifdef KP_LOCKDEP
 		kp_unit_test(test_abba_across_two_tasks),
 		kp_unit_test(test_three_lock_cycle),
+		kp_unit_test(test_cycle_through_a_lock_held_deeper),
 		kp_unit_test(test_trylock_makes_no_dependency),
 		kp_unit_test(test_class_per_init_site_and_recursion),
 		kp_unit_test(test_explicit_class_key),
