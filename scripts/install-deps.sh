@@ -37,6 +37,7 @@ packages=(
 	gnuplot-nox					# plots
 	libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev	# allocator peers
 	libck-dev					# Concurrency Kit lock peers
+	afl++						# scripts/campaign --engine afl
 )
 
 missing=()

@@ -9,7 +9,9 @@
 # are written. A campaign killed with kill -9 resumes and loses no corpus
 # input or crash; one stopped with SIGTERM says so and saves its state.
 # The merge adds only to the corpora it is pointed at (a scratch copy),
-# and not at all with --dry-run. Bad input is refused with one line.
+# and not at all with --dry-run. AFL++ runs the same targets. The mutant
+# patches still apply, and one runs end to end. Bad input is refused with
+# one line.
 set -uo pipefail
 
 usage() {
@@ -139,6 +141,15 @@ expect "coverage.sh reports primitives/ per file and per function, with HTML" "$
 	eval '[ $rc -eq 0 ] && grep -q "ref/refcount.c" "$tmp/cov/summary.txt" &&
 		grep -q "refcount_warn_saturate" "$tmp/cov/functions.txt" &&
 		[ -f "$tmp/cov/html/index.html" ] && grep -q "^lines [0-9.]*% of" "$tmp/cov/total.txt"'
+# ---- AFL++ ----------------------------------------------------------------------------
+out=$(scripts/campaign --out "$tmp/out" --corpora "$tmp/corpora" run afl --engine afl \
+	--hours 0.003 --jobs 2 --slice 5 --no-coverage --target fuzz_refcount --target fuzz_pin_init 2>&1); rc=$?
+execs=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["per_target"]
+print(min(s[t]["execs"] for t in ("fuzz_refcount", "fuzz_pin_init")))' "$tmp/out/afl/state.json" 2>&1)
+expect "--engine afl: afl-fuzz runs the same targets, its queue joins the campaign corpus" "$out" \
+	eval '[ $rc -eq 0 ] && [ "${execs:-0}" -gt 1000 ] && [ $(files "$tmp/out/afl/corpus/fuzz_refcount") -gt 0 ] &&
+		has "$out" "building the targets with AFL++"'
+
 # ---- mutants -------------------------------------------------------------------------
 out=$(scripts/mutants --check 2>&1); rc=$?
 expect "every mutant patch has its header and still applies" "$out" \
