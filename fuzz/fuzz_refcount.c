@@ -141,7 +141,8 @@ static struct arc_slot arcs[NR_ARCS];
 static struct aref arefs[NR_AREFS];
 static void *raws[NR_RAWS];
 
-static int owned_refs(int s)
+/* The shadow's loops are out of coverage: their compares say nothing of kprim. */
+static __no_sanitize_coverage int owned_refs(int s)
 {
 	void *payload;
 	int n = arcs[s].held;
@@ -156,7 +157,7 @@ static int owned_refs(int s)
 	return n;
 }
 
-static int slot_of_payload(void *payload)
+static __no_sanitize_coverage int slot_of_payload(void *payload)
 {
 	for (int s = 0; s < NR_ARCS; s++)
 		if (arcs[s].arc && arc_payload(arcs[s].arc) == payload)
@@ -441,7 +442,9 @@ static void teardown(void)
 		}
 		fuzz_assert(!arcs[s].arc);
 	}
-	fuzz_assert(kp_kmemleak_report(stderr) == 0);
+	/* The live counters first: the walk that lists the leaks costs 40% of a run. */
+	if (kp_kmemleak_report(NULL) != 0)
+		fuzz_assert(kp_kmemleak_report(stderr) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
