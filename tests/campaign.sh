@@ -32,14 +32,8 @@ esac
 cd "$(dirname "$0")/.." || exit 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; printf '%s\n' "$2" | tail -n 15 | sed 's/^/    # /'; }
-expect() {
-	local what=$1 out=$2; shift 2
-	if "$@"; then ok "$what"; else not_ok "$what" "$out"; fi
-}
-has() { grep -qF -- "$2" <<<"$1"; }
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
 
 cp -r corpora "$tmp/corpora"
 camp=(scripts/campaign --out "$tmp/out" --corpora "$tmp/corpora" --no-build)

@@ -55,21 +55,8 @@ root=$PWD
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kprim-install.XXXXXX") || die "no temporary folder"
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | tail -n 25 | sed 's/^/# /'
-}
-# check DESCRIPTION OUTPUT CONDITION...: ok if every condition command succeeds
-expect() {
-	local what=$1 out=$2; shift 2
-	if "$@"; then ok "$what"; else not_ok "$what" "$out"; fi
-}
-has() { grep -qF -- "$2" <<<"$1"; }
-has_all() { local text=$1; shift; for s in "$@"; do has "$text" "$s" || return 1; done; }
+# shellcheck source=tests/tap.sh
+. "$root/tests/tap.sh"
 
 # pc VARIANT ARGS...: pkg-config on a variant's build tree
 pc() { PKG_CONFIG_PATH="$root/build/$1" pkg-config "${@:2}" "kprim-$1"; }

@@ -14,9 +14,8 @@ esac
 cd "$(dirname "$0")/.." || exit 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; printf '%s\n' "$2" | tail -n 15 | sed 's/^/    # /'; }
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
 
 # oss_build SANITIZER FLAGS: build.sh with OSS-Fuzz's variables, into $tmp/SANITIZER
 oss_build() {
