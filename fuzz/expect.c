@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * expect.c - the announced-reports handler shared by the fuzz targets.
+ * expect.c - what the fuzz targets share: the announced-reports handler,
+ * and the entry point libFuzzer calls, which runs the target's
+ * fuzz_one_input() after the test-only planted crash (expect.h).
  */
 #include <string.h>
 

@@ -3,7 +3,8 @@
  * expect.h - what every kprim fuzz target shares besides the data
  * provider: an assertion that aborts (so libFuzzer records the input), and
  * a report handler that accepts exactly the reports a target announced
- * for the step it is about to take and aborts on any other.
+ * for the step it is about to take and aborts on any other, and the
+ * entry point that wraps each target's (below).
  */
 #ifndef KPRIM_FUZZ_EXPECT_H
 #define KPRIM_FUZZ_EXPECT_H

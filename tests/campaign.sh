@@ -30,8 +30,6 @@ case "${1:-}" in
 esac
 
 cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/tap.sh
 . tests/tap.sh
 

@@ -52,8 +52,6 @@ command -v pkg-config >/dev/null || die "pkg-config is not installed (scripts/in
 
 cd "$(dirname "$0")/.." || exit 2
 root=$PWD
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kprim-install.XXXXXX") || die "no temporary folder"
-trap 'rm -rf "$tmp"' EXIT
 
 # shellcheck source=tests/tap.sh
 . "$root/tests/tap.sh"

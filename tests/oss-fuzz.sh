@@ -12,8 +12,6 @@ case "${1:-}" in
 *) echo "oss-fuzz.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/tap.sh
 . tests/tap.sh
 

@@ -2,7 +2,10 @@
 # tap.sh - the TAP helpers the shell test scripts share (sourced, not run):
 # numbered ok / not ok lines with the failing output as diagnostics, a
 # check of conditions, and text matching. The script prints the plan,
-# "1..$n", at its end; $failed counts the failures.
+# "1..$n", at its end; $failed counts the failures. Sourcing it also
+# makes $tmp, a scratch folder removed at exit.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kprim-test.XXXXXX") || { echo "no temporary folder" >&2; exit 2; }
+trap 'rm -rf "$tmp"' EXIT
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }

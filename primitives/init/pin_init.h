@@ -41,8 +41,11 @@
  *    a built array drops in ascending order too.
  *
  * The tables are data (file-scope const, so an initializer outlives any
- * object it built, as a type's drop does); the code that walks them is
- * pin_init.c. Where an initializer runs: a caller's slot
+ * object it built, as a type's drop does). The walks that build and drop
+ * a composite and a box are inline here, so that a constant table
+ * compiles to direct calls (see __pin_struct_init()); the failure unwind,
+ * out-of-order drops, chains, arrays and stack slots are pin_init.c's.
+ * Where an initializer runs: a caller's slot
  * (pin_init_run(), core/pin.h), a fresh allocation (kbox_pin_init()), an
  * Arc (arc_pin_init(), ref/arc.h) and the stack (STACK_PIN_INIT()).
  */

@@ -102,6 +102,21 @@ void __mutex_init(struct mutex *lock, const char *name, struct lock_class_key *k
 		__mutex_init((mutex), #mutex, &__key);				\
 	} while (0)
 
+
+void mutex_lock_slowpath(struct mutex *lock);
+void mutex_unlock_slowpath(struct mutex *lock, void *ip);
+bool __mutex_trylock_slow(struct mutex *lock);
+/**
+ * mutex_destroy - mark a mutex unusable
+ * @lock: the mutex, unlocked
+ *
+ * The mutex's drop. Debug variants remember it (its pin anchor, core/pin.h),
+ * so a later use is reported as KP_REPORT_PINNED_MOVED and a second
+ * destroy as KP_REPORT_DOUBLE_FREE, each refused. Destroying a locked
+ * mutex is reported as KP_REPORT_INVARIANT and refused.
+ *
+ * Context: any; nobody may be waiting on @lock.
+ */
 void mutex_destroy(struct mutex *lock);
 
 int __mutex_pin_init(void *slot, const void *arg);
@@ -125,22 +140,6 @@ static inline void __mutex_pin_drop(void *obj, const void *arg)
  * __MUTEX_PIN_INIT(name, &key) with a static key.
  */
 #define MUTEX_PIN_INIT(_name)	__MUTEX_PIN_INIT(_name, &(struct lock_class_key){ 0 })
-
-void mutex_lock_slowpath(struct mutex *lock);
-void mutex_unlock_slowpath(struct mutex *lock, void *ip);
-bool __mutex_trylock_slow(struct mutex *lock);
-/**
- * mutex_destroy - mark a mutex unusable
- * @lock: the mutex, unlocked
- *
- * The mutex's drop. Debug variants remember it (its pin anchor, core/pin.h),
- * so a later use is reported as KP_REPORT_PINNED_MOVED and a second
- * destroy as KP_REPORT_DOUBLE_FREE, each refused. Destroying a locked
- * mutex is reported as KP_REPORT_INVARIANT and refused.
- *
- * Context: any; nobody may be waiting on @lock.
- */
-void mutex_destroy(struct mutex *lock);
 
 static __always_inline struct kp_task *__mutex_owner(struct mutex *lock)
 {
