@@ -121,8 +121,8 @@ fuzz_srcs.fuzz := $(filter-out $(SCHED_FUZZ_SRCS),$(sort $(wildcard fuzz/fuzz_*.
 fuzz_srcs.fuzz-model := $(SCHED_FUZZ_SRCS)
 fuzz_srcs.cov := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_SRCS := $(fuzz_srcs.$(VARIANT))
-FUZZ_HELPERS := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/expect.o $(BUILD)/fuzz/lockdep_model.o \
-	$(if $(filter KP_MODEL,$(config.$(VARIANT))),$(BUILD)/fuzz/sched_target.o)
+FUZZ_ORACLES := $(BUILD)/fuzz/fdp.o $(BUILD)/fuzz/lockdep_model.o
+FUZZ_HELPERS := $(FUZZ_ORACLES) $(BUILD)/fuzz/expect.o $(if $(filter KP_MODEL,$(config.$(VARIANT))),$(BUILD)/fuzz/sched_target.o)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
 # Keep helper objects between runs.
@@ -174,8 +174,13 @@ $(LIB_OBJS): KP_CFLAGS += -DKP_BUILDING_LIBRARY
 # The model scheduler is the schedule fuzzers' instrument, not code under
 # test: no coverage instrumentation, whose branches would be noise and cost
 # (its interleaving coverage reaches libFuzzer through extra counters).
-nocov.fuzz-model := -fno-sanitize=fuzzer-no-link
+nocov.fuzz := -fno-sanitize=fuzzer-no-link
+nocov.fuzz-model := $(nocov.fuzz)
 $(filter $(BUILD)/primitives/model/%,$(LIB_OBJS)): KP_CFLAGS += $(nocov.$(VARIANT))
+# So are the fuzz targets' oracles and their input reader: their compares
+# are the checker's, not the code's (expect.c, which holds the entry point,
+# leaves its checking functions out one by one).
+$(FUZZ_ORACLES): KP_CFLAGS += $(nocov.$(VARIANT))
 
 $(BUILD)/%.o: %.c $(CONFIG_H)
 	$(call say,CC,$@)

@@ -14,12 +14,12 @@ static FILE *warnings;
 static char *warnings_buf;
 static size_t warnings_len;
 
-FILE *fuzz_stderr(void)
+__no_sanitize_coverage FILE *fuzz_stderr(void)
 {
 	return real_stderr ? real_stderr : stderr;
 }
 
-static void fuzz_report_handler(const struct kp_report *r)
+static __no_sanitize_coverage void fuzz_report_handler(const struct kp_report *r)
 {
 	if ((unsigned int)r->kind < KP_REPORT_NR && expected[r->kind] > 0) {
 		expected[r->kind]--;
@@ -30,7 +30,7 @@ static void fuzz_report_handler(const struct kp_report *r)
 	fuzz_abort();
 }
 
-void fuzz_abort(void)
+__no_sanitize_coverage void fuzz_abort(void)
 {
 #ifdef KP_MODEL
 	if (getenv("KP_MODEL_TRACE"))
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return fuzz_one_input(data, size);
 }
 
-void fuzz_expect_report(enum kp_report_kind kind)
+__no_sanitize_coverage void fuzz_expect_report(enum kp_report_kind kind)
 {
 	fuzz_assert((unsigned int)kind < KP_REPORT_NR);
 	expected[kind]++;
@@ -82,7 +82,7 @@ __no_sanitize_coverage void fuzz_step_done(void)
 	}
 }
 
-void fuzz_capture_warnings(void)
+__no_sanitize_coverage void fuzz_capture_warnings(void)
 {
 	if (warnings)
 		return;
@@ -92,7 +92,7 @@ void fuzz_capture_warnings(void)
 	stderr = warnings;
 }
 
-size_t fuzz_take_warnings(const char **text)
+__no_sanitize_coverage size_t fuzz_take_warnings(const char **text)
 {
 	size_t len;
 

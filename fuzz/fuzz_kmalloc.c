@@ -59,34 +59,59 @@ static uint32_t next_id;
 static bool limit_armed;
 static gfp_t step_bad_bits;	/* GFP_SLAB_BUG_MASK bits passed in this step */
 
-static unsigned char pattern(uint32_t id, size_t i)
+/*
+ * An object's pattern is a window of a ramp that repeats every 256 bytes,
+ * entered at an offset its id picks: byte i of object id is
+ * ramp[(id * 37 + i) % 256], so a block copied from another object or to
+ * another offset reads wrong. The head and the tail are one window each,
+ * written with memcpy() and checked with memcmp() (one shadow check per
+ * call under ASan, not one per byte).
+ */
+#define RAMP_PERIOD	256
+#define CHECKED_MAX	(PATTERN_HEAD + PATTERN_TAIL)	/* the longest span: a small object whole */
+
+static unsigned char ramp[RAMP_PERIOD + CHECKED_MAX];
+static const unsigned char zeroes[CHECKED_MAX];
+
+static const unsigned char *pattern_at(uint32_t id, size_t i)
 {
-	return (unsigned char)(id * 31u + i * 7u + 1u);
+	return &ramp[(id * 37u + i) % RAMP_PERIOD];
 }
 
-/* Apply fn to the checked bytes: the head and the tail of the object. */
-#define for_each_checked_byte(o, i)					\
-	for (size_t i = 0; i < (o)->size;				\
-	     i = (i + 1 == PATTERN_HEAD && (o)->size > PATTERN_HEAD + PATTERN_TAIL) \
-		     ? (o)->size - PATTERN_TAIL : i + 1)
+/* The checked spans of an object: [0, head) and [tail, size). */
+static void checked_spans(const struct obj *o, size_t *head, size_t *tail)
+{
+	*head = o->size > CHECKED_MAX ? PATTERN_HEAD : o->size;
+	*tail = o->size > CHECKED_MAX ? o->size - PATTERN_TAIL : o->size;
+}
 
 static __no_sanitize_coverage void fill(struct obj *o)
 {
-	for_each_checked_byte(o, i)
-		o->p[i] = pattern(o->id, i);
+	size_t head, tail;
+
+	checked_spans(o, &head, &tail);
+	memcpy(o->p, pattern_at(o->id, 0), head);
+	memcpy(o->p + tail, pattern_at(o->id, tail), o->size - tail);
 }
 
+/* The pattern holds in the checked bytes below upto. */
 static __no_sanitize_coverage void verify(const struct obj *o, size_t upto)
 {
-	for_each_checked_byte(o, i)
-		if (i < upto)
-			fuzz_assert(o->p[i] == pattern(o->id, i));
+	size_t head, tail;
+
+	checked_spans(o, &head, &tail);
+	upto = upto < o->size ? upto : o->size;
+	fuzz_assert(!memcmp(o->p, pattern_at(o->id, 0), upto < head ? upto : head));
+	if (upto > tail)
+		fuzz_assert(!memcmp(o->p + tail, pattern_at(o->id, tail), upto - tail));
 }
 
 static __no_sanitize_coverage void verify_zero(const struct obj *o)
 {
-	for_each_checked_byte(o, i)
-		fuzz_assert(o->p[i] == 0);
+	size_t head, tail;
+
+	checked_spans(o, &head, &tail);
+	fuzz_assert(!memcmp(o->p, zeroes, head) && !memcmp(o->p + tail, zeroes, o->size - tail));
 }
 
 static __no_sanitize_coverage void check_placement(const struct obj *o)
@@ -636,6 +661,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct fdp f;
 
+	if (!ramp[0])
+		for (size_t i = 0; i < sizeof(ramp); i++)
+			ramp[i] = (unsigned char)(i * 7u + 1u);
 	fuzz_capture_warnings();
 	fdp_init(&f, data, size);
 	for (int n = 0; n < MAX_OPS && !fdp_empty(&f); n++) {
