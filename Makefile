@@ -141,8 +141,8 @@ help:
 	@echo "make coverage  line coverage of primitives/ over every corpus (fuzz-out/coverage/)"
 	@echo "make mutants   run the planted bugs of fuzz/mutants/ past their fuzz targets [MUTANT_SECONDS=60]"
 	@echo "make deps      install the Debian packages kprim uses"
-	@echo "make bench     install, build, run the default sweep, write results and plots [RUN=name]"
-	@echo "make sweep     run the benchmark sweep only into results/<run>/ [RUN=name]"
+	@echo "make bench     install, build, run the default sweep, write results and plots [RUN=name] [SPEC=file]"
+	@echo "make sweep     run a sweep spec (default sweeps/default.toml) into results/<run>/ [SPEC=file] [RUN=name]"
 	@echo "make plots     render plots/<run>/ from results/<run>/ [RUN=name, default: latest]"
 	@echo "make compare   compare two runs: A=<run> B=<run>"
 	@echo "make install   install VARIANT's headers, library and kprim-<variant>.pc [PREFIX=/usr/local DESTDIR=]"
@@ -322,13 +322,15 @@ endif
 endif
 
 RUN_ARG = $(if $(RUN),--run "$(RUN)")
+SPEC_ARG = $(if $(SPEC),--spec "$(SPEC)")
 bench:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory -j$$(nproc) bench-build
-	@scripts/bench.py run $(RUN_ARG)
+	@scripts/bench.py run $(RUN_ARG) $(SPEC_ARG)
 
+# A sweep spec (default sweeps/default.toml) into results/<RUN>/.
 sweep: bench-build
-	@scripts/bench.py sweep $(RUN_ARG)
+	@scripts/bench.py sweep $(RUN_ARG) $(SPEC_ARG)
 
 plots:
 	@scripts/bench.py plots $(RUN_ARG)

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+"""benchlib - the modules behind scripts/bench.py, one per verb (README: Benchmarks)."""

@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: MIT
+"""headline.py - the headline ratios of a run, each against its target."""
+
+import statistics
+
+from .common import latest_run, run_dir
+from .results import read_csvs
+
+def cmd_headline(args):
+    name = args.run or latest_run(args.results)
+    suites = read_csvs(run_dir(args.results, name))
+
+    def row(suite, op, impl, arg=""):
+        for r in suites.get(suite, []):
+            if r["op"] == op and r["impl"] == impl and r["threads"] == 1 and r["arg"] == arg:
+                return r
+        return None
+
+    def med(suite, op, impl, arg=""):
+        r = row(suite, op, impl, arg)
+        return r["real_ns_median"] if r else None
+
+    def ratio_line(what, k, p, peer, target=""):
+        if k and p:
+            print(f"  {what:46} {f'{k:.2f} / {p:.2f} ns = {k / p:.2f}x':>22}  {target}"
+                  f"{'' if not target else ' (vs ' + peer + ')'}")
+
+    print(f"headline: run {name} (medians; ratios within this run)")
+    print(f"  {'measure':46} {'value':>22}  target")
+    for op, what in (("pair", "refcount inc + dec_and_test"),
+                     ("inc_not_zero", "refcount inc_not_zero + dec_and_test"),
+                     ("dec_and_test", "refcount dec_and_test"), ("kref", "kref get + put"),
+                     ("aref", "ARef clone + drop"), ("arc", "Arc clone + put")):
+        k, c = med("ref", op, "kprim"), med("ref", op, "c11")
+        if k and c:
+            target = "<= 1.2x" if op == "pair" else ""
+            print(f"  {what + ' / C11':46} {f'{k:.2f} / {c:.2f} ns = {k / c:.2f}x':>22}  "
+                  f"{target}")
+    floor = med("ref", "rmw", "c11")
+    if floor:
+        print(f"  {'one relaxed atomic RMW (the floor)':46} {f'{floor:.2f} ns':>22}")
+    for op in ("empty", "atomic"):
+        b, n = med("shim", op, "batched"), med("shim", op, "native")
+        p = med("shim", op, "plain")
+        if b is not None and n is not None:
+            print(f"  {'shim overhead, ' + op + ', batched - native':46} "
+                  f"{f'{b - n:+.3f} ns/iter':>22}  <= 0.5 ns")
+        if p is not None and n is not None:
+            print(f"  {'shim overhead, ' + op + ', plain - native':46} "
+                  f"{f'{p - n:+.3f} ns/iter':>22}")
+    k, u = med("model", "switch", "kprim"), med("model", "switch", "swapcontext")
+    if k and u:
+        print(f"  {'model task switch / glibc swapcontext':46} "
+              f"{f'{k:.2f} / {u:.2f} ns = {k / u:.3f}x':>22}  <= 10 ns")
+    ratio_line("kbox_pin_init composite / the same by hand", med("init", "box", "pin_init"),
+               med("init", "box", "by_hand"), "by hand", "<= 1.05x")
+    m = med("init", "module", "load_unload")
+    if m:
+        print(f"  {'in-place module load + unload':46} {f'{m:.2f} ns':>22}")
+    cvs = [r["real_cv"] for s in ("ref", "shim") for r in suites.get(s, [])
+           if r["threads"] == 1 and r["repetitions"] > 1]
+    if cvs:
+        print(f"  {'cv across repetitions, median (max)':46} "
+              f"{f'{100 * statistics.median(cvs):.2f}% ({100 * max(cvs):.2f}%)':>22}  <= 3%")
+    if "alloc" in suites:
+        fastest = min(((med("alloc", "pair", i, "64") or 1e9), i) for i in ("mimalloc", "tcmalloc"))
+        ratio_line("kmalloc+kfree 64 B / faster of mimalloc, tcmalloc",
+                   med("alloc", "pair", "kmalloc", "64"), fastest[0], fastest[1], "<= 1.0x")
+        ratio_line("kmem_cache alloc+free 64 B / same", med("alloc", "pair", "cache", "64"),
+                   fastest[0], fastest[1])
+        ratio_line("batch 1000 x 64 B (LIFO), per object / mimalloc",
+                   med("alloc", "batch_lifo", "kmalloc"), med("alloc", "batch_lifo", "mimalloc"),
+                   "mimalloc", "<= 1.0x")
+        ratio_line("batch 1000 x 64 B (FIFO), per object / mimalloc",
+                   med("alloc", "batch_fifo", "kmalloc"), med("alloc", "batch_fifo", "mimalloc"),
+                   "mimalloc")
+        ratio_line("kvmalloc+kvfree 1 MiB / glibc malloc+free",
+                   med("alloc", "pair", "kvmalloc", str(1 << 20)),
+                   med("alloc", "pair", "glibc", str(1 << 20)), "glibc", "<= 1.0x")
+        ratio_line("kzalloc 1 MiB, one byte written / glibc calloc",
+                   med("alloc", "zalloc", "kmalloc", str(1 << 20)),
+                   med("alloc", "zalloc", "glibc", str(1 << 20)), "glibc")
+        kv, gl = row("alloc", "kvec_push", "kvmalloc", str(1 << 20)), \
+            row("alloc", "kvec_push", "glibc", str(1 << 20))
+        if kv and gl:
+            ratio_line("KVVec push (1M), per push / glibc realloc array",
+                       kv["ns_per_item"], gl["ns_per_item"], "glibc")
+    for r_k in (r for r in suites.get("alloc_mt", []) if r["op"] == "remote"
+                and r["impl"] == "kmalloc"):
+        r_m = next((r for r in suites["alloc_mt"] if r["op"] == "remote" and
+                    r["impl"] == "mimalloc" and r["threads"] == r_k["threads"] and
+                    r["placement"] == r_k["placement"]), None)
+        if r_m and r_m["mops_median"]:
+            k, m = r_k["mops_median"], r_m["mops_median"]
+            what = f"remote free, {r_k['threads']} threads {r_k['placement']}: kmalloc / mimalloc"
+            value = f"{k:.1f} / {m:.1f} Mops/s"
+            print(f"  {what:46} {value:>22}  >= 1.0x ({k / m:.2f}x)")
+    if "locks" in suites:
+        pm = med("locks", "uncontended", "pthread_mutex")
+        ratio_line("raw_spin_lock+unlock / floor (xchg + store)",
+                   med("locks", "uncontended", "raw_spinlock"), med("locks", "uncontended", "floor"),
+                   "floor", "<= 1.1x")
+        ratio_line("mutex lock+unlock / pthread_mutex", med("locks", "uncontended", "mutex"),
+                   pm, "pthread_mutex", "<= 0.75x")
+        ratio_line("smutex lock+unlock / pthread_mutex", med("locks", "uncontended", "smutex"),
+                   pm, "pthread_mutex", "<= 0.75x")
+    for r_k in (r for r in suites.get("locks_mt", []) if r["op"] == "contended"
+                and r["arg"] == "0-0" and r["impl"] in ("raw_spinlock", "mutex")):
+        peer = "pthread_spin" if r_k["impl"] == "raw_spinlock" else "pthread_adaptive"
+        r_p = next((r for r in suites["locks_mt"] if r["op"] == "contended" and
+                    r["arg"] == "0-0" and r["impl"] == peer and r["threads"] == r_k["threads"]
+                    and r["placement"] == r_k["placement"]), None)
+        if r_p and r_p["mops_median"] and r_k["threads"] > 1:
+            k, p = r_k["mops_median"], r_p["mops_median"]
+            jain = r_k["counters"].get("jain")
+            what = f"{r_k['impl']} contended, {r_k['threads']} thr {r_k['placement']} / {peer}"
+            value = f"{k:.1f} / {p:.1f} Mops/s"
+            target = ">= 1.0x" + (", Jain >= 0.95" if peer == "pthread_spin" else "")
+            print(f"  {what:46} {value:>22}  {target} ({k / p:.2f}x"
+                  + (f", Jain {jain:.3f})" if jain is not None else ")"))
+    for suite in sorted(suites):
+        if suite.endswith("_mt") and suite not in ("alloc_mt", "locks_mt"):
+            for impl in ("kprim", "c11"):
+                top = max((r for r in suites[suite] if r["op"] == "pair" and r["impl"] == impl),
+                          key=lambda r: r["threads"], default=None)
+                if top:
+                    what = f"{suite} pair {impl}, {top['threads']} threads, {top['placement']}"
+                    print(f"  {what:46} {top['mops_median']:>15.2f} Mops/s")
+    return 0
