@@ -144,7 +144,7 @@ help:
 	@echo "make bench     install, build, run the default sweep, write results and plots [RUN=name] [SPEC=file]"
 	@echo "make sweep     run a sweep spec (default sweeps/default.toml) into results/<run>/ [SPEC=file] [RUN=name]"
 	@echo "make plots     render plots/<run>/ from results/<run>/ [RUN=name, default: latest]"
-	@echo "make compare   compare two runs: A=<run> B=<run>"
+	@echo "make compare   compare two runs: A=<run> B=<run> [NORMALISE=1: by each run's calibration]"
 	@echo "make install   install VARIANT's headers, library and kprim-<variant>.pc [PREFIX=/usr/local DESTDIR=]"
 	@echo "make uninstall remove exactly what make install put there (same PREFIX, DESTDIR, VARIANT)"
 	@echo "make clean     remove build/"
@@ -337,7 +337,7 @@ plots:
 
 compare:
 	@test -n "$(A)" -a -n "$(B)" || { echo "make compare: give two runs, A=<run> B=<run>" >&2; exit 2; }
-	@scripts/bench.py compare "$(A)" "$(B)"
+	@scripts/bench.py compare "$(A)" "$(B)" $(if $(NORMALISE),--normalise)
 
 FUZZ_SECONDS ?= 60
 fuzz:

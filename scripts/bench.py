@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """bench.py - kprim's benchmark driver.
 
   sweep     run a sweep spec (sweeps/*.toml) into results/<run>/ (resumable)
@@ -97,6 +97,9 @@ def main(argv):
     sp = sub.add_parser("compare", help="compare run B against run A")
     sp.add_argument("a")
     sp.add_argument("b")
+    sp.add_argument("--normalise", action="store_true",
+                    help="divide each run by its own calibration (one-RMW floor, ping-pong "
+                         "probe) first, and say how much of the change the drift explains")
     sp = sub.add_parser("smoke", help="quick end-to-end check, TAP output (make test)")
     sp.add_argument("--build", default=os.path.join(ROOT, "build", "release", "bench"))
     args = p.parse_args(argv)

@@ -1,14 +1,218 @@
 # SPDX-License-Identifier: MIT
-"""compare.py - run B against run A: a ratio plot and Google Benchmark's
-compare.py per job."""
+"""compare.py - run B against run A, for a reader.
 
+Every benchmark the two runs share gets the ratio of B's median time to
+A's (below 1: B is faster), an interval for it (a bootstrap of the ratio
+of medians over the repetitions: 95 %, 2,000 resamples, a fixed seed) and
+the Mann-Whitney U test's p-value of the two runs' repetitions (SciPy,
+exact for small samples): a change is called significant when p < 0.05
+and its interval clears 1. Per suite, the rows are drawn sorted on a log
+axis, an interval per row, significant changes in colour, at most
+PANEL_ROWS rows per panel. summary.md gives the geometric mean per suite
+and the ten largest significant improvements and regressions, and says at
+the top when the runs come from different machines, commits or specs.
+Google Benchmark's own compare.py table is kept beside it, per job.
+With --normalise, each run is first divided by its own calibration (the
+one-RMW floor for single-thread rows, the ping-pong probe for the
+contended ones), and the summary says how much of the raw change that
+drift explains. Everything is computed from the results folders alone.
+"""
+
+import math
 import os
+import statistics
 import subprocess
-import sys
+
+import numpy
+from scipy import stats
 
 from .common import COMPARE_PY, SYSTEM_PYTHON, Error, atomic_write, load_json, run_dir
 from .plots import gnuplot
 from .results import rows_from_json
+
+PANEL_ROWS = 40
+ALPHA = 0.05
+BOOTSTRAP = 2000
+TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 5, 10,
+         20, 50, 100)
+
+
+def readable_ticks(lo, hi):
+    """Ticks of TICKS within [lo, hi], 1 always, none closer than a tenth of the axis."""
+    gap = math.log(hi / lo) / 10
+    keep = [1.0]
+    for side in (sorted(t for t in TICKS if 1 < t <= hi),
+                 sorted((t for t in TICKS if lo <= t < 1), reverse=True)):
+        last = 1.0
+        for t in side:
+            if abs(math.log(t / last)) >= gap:
+                keep.append(t)
+                last = t
+    return sorted(keep)
+
+
+def probe_ns(m):
+    """The median cache-line ping-pong round trip over a run's jobs (before and after)."""
+    values = []
+    for job in m["jobs"].values():
+        for text in (job.get("pingpong_ns") or {}).values():
+            for pair in str(text or "").split():
+                try:
+                    values.append(float(pair.rsplit(":", 1)[1]))
+                except (IndexError, ValueError):
+                    pass
+    return statistics.median(values) if values else None
+
+
+def drift(a_dir, a_m, b_dir, b_m):
+    """B's calibration over A's: the one-RMW floor (one thread), the probe (several)."""
+    def floor(d, m):
+        state = m["jobs"].get("ref", {})
+        if state.get("status") != "complete":
+            return None
+        rows = rows_from_json(load_json(os.path.join(d, state["json"]), "ref"), "ref")
+        return next((float(r["real_ns_median"]) for r in rows
+                     if r["op"] == "rmw" and r["impl"] == "c11"), None)
+    fa, fb, pa, pb = floor(a_dir, a_m), floor(b_dir, b_m), probe_ns(a_m), probe_ns(b_m)
+    if not (fa and fb and pa and pb):
+        raise Error("--normalise needs both runs' calibration: the ref job's one-RMW floor "
+                    "(ref/rmw/c11) and the ping-pong probe")
+    return {"floor": fb / fa, "probe": pb / pa}
+
+
+def ratio_interval(a, b, rng):
+    """95 % bootstrap interval of median(b) / median(a)."""
+    a, b = numpy.asarray(a), numpy.asarray(b)
+    ra = numpy.median(rng.choice(a, (BOOTSTRAP, len(a))), axis=1)
+    rb = numpy.median(rng.choice(b, (BOOTSTRAP, len(b))), axis=1)
+    ratios = rb / ra
+    return float(numpy.percentile(ratios, 2.5)), float(numpy.percentile(ratios, 97.5))
+
+
+def u_test(a, b):
+    if len(a) < 2 or len(b) < 2 or (len(set(a)) == 1 and set(a) == set(b)):
+        return 1.0
+    return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def label_of(job, r):
+    label = f"{r['op']}/{r['impl']}" + (f"/{r['arg']}" if r["arg"] else "") + \
+        (f"/t{r['threads']}" if r["threads"] > 1 else "")
+    return label + (f" ({job[len(r['suite']) + 1:]})" if job.startswith(r["suite"] + "-") else "")
+
+
+def changes(a_dir, a_m, b_dir, b_m, jobs, norm=None):
+    """Every shared benchmark: ratio, interval, p-value, verdict.
+
+    With norm (drift()), B's samples are first divided by B's calibration
+    over A's: the floor's for one thread, the probe's for several."""
+    rng = numpy.random.default_rng(17)
+    out = []
+    for job in jobs:
+        a_rows = {(r["op"], r["impl"], r["arg"], r["threads"]): r for r in rows_from_json(
+            load_json(os.path.join(a_dir, a_m["jobs"][job]["json"]), job), job)}
+        for r in rows_from_json(load_json(os.path.join(b_dir, b_m["jobs"][job]["json"]), job),
+                                job):
+            a = a_rows.get((r["op"], r["impl"], r["arg"], r["threads"]))
+            if not a or not a["samples"] or not r["samples"] or min(a["samples"]) <= 0:
+                continue
+            scale = 1.0 if not norm else norm["floor"] if r["threads"] == 1 else norm["probe"]
+            b_samples = [t / scale for t in r["samples"]]
+            ratio = float(numpy.median(b_samples) / numpy.median(a["samples"]))
+            lo, hi = ratio_interval(a["samples"], b_samples, rng)
+            p = u_test(a["samples"], b_samples)
+            significant = p < ALPHA and (hi < 1 or lo > 1)
+            out.append({"suite": r["suite"], "job": job, "label": label_of(job, r),
+                        "ratio": ratio, "lo": lo, "hi": hi, "p": p,
+                        "verdict": ("faster" if ratio < 1 else "slower") if significant
+                        else "same"})
+    return out
+
+
+def geomean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def plot_panels(suite, rows, outdir, a_name, b_name):
+    rows = sorted(rows, key=lambda c: c["ratio"])
+    made = []
+    panels = [rows[i:i + PANEL_ROWS] for i in range(0, len(rows), PANEL_ROWS)]
+    colour = {"faster": "0x228833", "slower": "0xcc3311", "same": "0x999999"}
+    for k, panel in enumerate(panels, 1):
+        tag = f"{suite}" + (f"_{k}" if len(panels) > 1 else "")
+        dat = os.path.join(outdir, f"{tag}.dat")
+        atomic_write(dat, "".join(
+            f"{i} \"{c['label']}\" {c['ratio']:.5g} {c['lo']:.5g} {c['hi']:.5g} "
+            f"{colour[c['verdict']]}\n" for i, c in enumerate(panel)))
+        lo = min(min(c["lo"] for c in panel), 0.9) / 1.05
+        hi = max(max(c["hi"] for c in panel), 1.1) * 1.05
+        ticks = readable_ticks(lo, hi)
+        made += gnuplot("compare.gp", os.path.join(outdir, tag), {
+            "datafile": dat, "aname": a_name, "bname": b_name, "rows": len(panel),
+            "xmin": lo, "xmax": hi, "xticlist": ", ".join(f"{t:g}" for t in ticks),
+            "height": 150 + 17 * len(panel),
+            "plottitle": f"{suite}" + (f" ({k} of {len(panels)})" if len(panels) > 1 else "") +
+            f": time {b_name} / {a_name}, median and 95 % interval"})
+    return made
+
+
+def differences(a_m, b_m):
+    """What differs between the runs beyond the code, one line each."""
+    lines = []
+    if a_m.get("host") != b_m.get("host"):
+        lines.append(f"different machines: {a_m.get('host')} and {b_m.get('host')}")
+    a_s, b_s = a_m.get("spec", {}), b_m.get("spec", {})
+    if a_s.get("digest") != b_s.get("digest"):
+        lines.append(f"different sweep specs: {a_s.get('path', '?')} {a_s.get('options', '')}"
+                     f" and {b_s.get('path', '?')} {b_s.get('options', '')}")
+    a_g, b_g = a_m.get("git", {}), b_m.get("git", {})
+    if a_g.get("commit") != b_g.get("commit"):
+        lines.append(f"commits: {a_g.get('commit', '?')[:12]} and {b_g.get('commit', '?')[:12]}")
+    return lines
+
+
+def drift_share(raw, normalised):
+    """How much of the raw geometric-mean change the normalisation took out, in %."""
+    r, n = math.log(geomean([c["ratio"] for c in raw])), \
+        math.log(geomean([c["ratio"] for c in normalised]))
+    return 100.0 * (r - n) / r if abs(r) > 1e-9 else 0.0
+
+
+def summary(a_name, b_name, found, notes, pngs, norm, raw):
+    md = [f"# {b_name} against {a_name}", ""]
+    md += [f"**Note:** {n}." for n in notes] + ([""] if notes else [])
+    if norm:
+        md += [f"**Normalised** by each run's calibration: B's one-RMW floor is "
+               f"{norm['floor']:.3f}x A's and its ping-pong probe {norm['probe']:.3f}x, and B's "
+               "times are divided by them (the floor's for one thread, the probe's for "
+               f"several) before the ratios. Geometric mean of every ratio: "
+               f"{geomean([c['ratio'] for c in raw]):.3f} raw, "
+               f"{geomean([c['ratio'] for c in found]):.3f} normalised: the host's drift "
+               f"explains {drift_share(raw, found):.0f} % of the change.", ""]
+    md += ["Time ratio B / A per benchmark (below 1: B is faster). A change is significant "
+           f"when the Mann-Whitney U test gives p < {ALPHA} and the 95 % bootstrap interval "
+           "of the ratio of medians clears 1.", "",
+           "| suite | benchmarks | geometric mean B/A | significantly faster | slower |",
+           "|---|---|---|---|---|"]
+    for suite in sorted({c["suite"] for c in found}):
+        rows = [c for c in found if c["suite"] == suite]
+        md.append(f"| {suite} | {len(rows)} | {geomean([c['ratio'] for c in rows]):.3f} | "
+                  f"{sum(c['verdict'] == 'faster' for c in rows)} | "
+                  f"{sum(c['verdict'] == 'slower' for c in rows)} |")
+    for title, verdict, key in (("improvements", "faster", lambda c: c["ratio"]),
+                                ("regressions", "slower", lambda c: -c["ratio"])):
+        top = sorted((c for c in found if c["verdict"] == verdict), key=key)[:10]
+        md += ["", f"## The ten largest significant {title}", ""]
+        if not top:
+            md.append("none")
+            continue
+        md += ["| benchmark | B/A | 95 % interval | p |", "|---|---|---|---|"]
+        md += [f"| {c['suite']}/{c['label']} | {c['ratio']:.3f} | {c['lo']:.3f} - {c['hi']:.3f}"
+               f" | {c['p']:.3g} |" for c in top]
+    md += ["", "## Panels", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
+                                    for p in pngs]
+    return "\n".join(md) + "\n"
+
 
 def cmd_compare(args):
     a_dir, b_dir = run_dir(args.results, args.a), run_dir(args.results, args.b)
@@ -18,39 +222,30 @@ def cmd_compare(args):
             and b_m["jobs"].get(j, {}).get("status") == "complete"]
     if not jobs:
         raise Error(f"runs '{args.a}' and '{args.b}' have no finished job in common")
-    ratios = []
-    for job in jobs:
-        a_rows = {(r["suite"], r["op"], r["impl"], r["arg"], r["threads"]): r for r in rows_from_json(
-            load_json(os.path.join(a_dir, a_m["jobs"][job]["json"]), args.a), job)}
-        for r in rows_from_json(load_json(os.path.join(b_dir, b_m["jobs"][job]["json"]),
-                                          args.b), job):
-            key = (r["suite"], r["op"], r["impl"], r["arg"], r["threads"])
-            if key in a_rows and float(a_rows[key]["real_ns_median"]) > 0:
-                label = f"{key[0]}/{key[1]}/{key[2]}" + (f"/{key[3]}" if key[3] else "") + \
-                    (f"/t{key[4]}" if key[4] > 1 else "")
-                if job.endswith(("-compact", "-scatter")):
-                    label += "/" + job.rsplit("-", 1)[1]
-                ratios.append((label, float(r["real_ns_median"]) /
-                               float(a_rows[key]["real_ns_median"])))
-    outdir = os.path.join(args.plots, f"compare-{args.a}-vs-{args.b}")
+    raw = changes(a_dir, a_m, b_dir, b_m, jobs)
+    if not raw:
+        raise Error(f"runs '{args.a}' and '{args.b}' share no benchmark")
+    norm = drift(a_dir, a_m, b_dir, b_m) if args.normalise else None
+    found = changes(a_dir, a_m, b_dir, b_m, jobs, norm) if norm else raw
+    outdir = os.path.join(args.plots, f"compare-{args.a}-vs-{args.b}"
+                          + ("-normalised" if norm else ""))
     os.makedirs(outdir, exist_ok=True)
-    dat = os.path.join(outdir, "ratios.dat")
-    atomic_write(dat, "".join(f"{n} {v:.4f}\n" for n, v in ratios))
-    made = gnuplot("compare.gp", os.path.join(outdir, "ratios"),
-                   {"datafile": dat, "aname": args.a, "bname": args.b,
-                    "width": max(900, 22 * len(ratios))})
-    print(f"{'benchmark':44} {args.b} / {args.a}")
-    for n, v in ratios:
-        print(f"{n:44} {v:6.3f}")
+    made = []
+    for suite in sorted({c["suite"] for c in found}):
+        made += plot_panels(suite, [c for c in found if c["suite"] == suite], outdir,
+                            args.a, args.b)
     for job in jobs:
-        print(f"\ncompare.py benchmarks ({job}):", flush=True)
-        color = [] if sys.stdout.isatty() else ["--no-color"]
-        r = subprocess.run([SYSTEM_PYTHON, COMPARE_PY, "-a"] + color + ["benchmarks",
+        r = subprocess.run([SYSTEM_PYTHON, COMPARE_PY, "-a", "--no-color", "benchmarks",
                             os.path.join(a_dir, a_m["jobs"][job]["json"]),
                             os.path.join(b_dir, b_m["jobs"][job]["json"])],
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise Error(f"compare.py failed on {job}: {r.stderr.strip()[-300:]}")
-        print(r.stdout.rstrip())
-    print(f"\ncompare: {', '.join(made)}")
+        atomic_write(os.path.join(outdir, f"compare.py-{job}.txt"), r.stdout)
+    text = summary(args.a, args.b, found, differences(a_m, b_m),
+                   [p for p in made if p.endswith(".png")], norm, raw)
+    atomic_write(os.path.join(outdir, "summary.md"), text)
+    print(text.split("\n## Panels")[0].rstrip())
+    print(f"\ncompare: {os.path.join(outdir, 'summary.md')}, {len(made) // 2} panel(s), "
+          f"compare.py's tables in compare.py-<job>.txt")
     return made

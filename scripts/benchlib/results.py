@@ -95,7 +95,9 @@ def rows_from_json(data, job):
             "repetitions": len(times), "job": job,
             # user counters (fairness, latency percentiles), medians over the repetitions
             "counters": format_counters({k: statistics.median(v)
-                                         for k, v in g["counters"].items()})})
+                                         for k, v in g["counters"].items()}),
+            # the repetitions' times, for comparisons (not a CSV column)
+            "samples": times})
     return rows
 
 
@@ -109,7 +111,7 @@ def write_csvs(d, m):
             by_suite.setdefault(row["suite"], []).append(row)
     for suite, rows in by_suite.items():
         out = io.StringIO()
-        w = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+        w = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n", extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
         atomic_write(os.path.join(d, f"{suite}.csv"), out.getvalue())

@@ -226,11 +226,7 @@ def smoke_pipeline(tap, build, tmp):
         tap.check(len(pngs) >= 3 and len(pngs) == len(svgs) and all(
             os.path.getsize(os.path.join(plots, "smoke", f)) > 1000 for f in pngs + svgs),
             "plots come as non-empty PNG and SVG pairs", out)
-    r = subprocess.run(me + common + ["compare", "smoke", "smoke"], capture_output=True,
-                       text=True)
-    tap.check(r.returncode == 0 and "compare.py benchmarks" in r.stdout
-              and os.path.exists(os.path.join(plots, "compare-smoke-vs-smoke", "ratios.png")),
-              "compare renders a ratio plot and prints compare.py's table", r.stderr)
+    smoke_compare(tap, me, common, results, plots, d)
     r = subprocess.run(me + common + ["headline", "--run", "smoke"], capture_output=True,
                        text=True)
     tap.check(r.returncode == 0 and "refcount inc + dec_and_test / C11" in r.stdout,
@@ -335,3 +331,52 @@ def smoke_specs(tap, build, tmp):
     tap.check(r.returncode == 0 and "[1/2] locks_mt: complete already, skipping" in r.stdout
               and "[2/2] alloc: 2 benchmarks" in r.stdout,
               "--allow-spec-change re-runs only the jobs the change touches", r.stdout + r.stderr)
+
+
+def smoke_compare(tap, me, common, results, plots, run):
+    """A run against a copy of itself with one benchmark made 3x slower and another host."""
+    slow = os.path.join(results, "slow")
+    shutil.copytree(run, slow)
+    path = os.path.join(slow, "ref.json")
+    data = json.load(open(path))
+    for b in data["benchmarks"]:
+        if b.get("run_name") == "ref/kref/kprim/real_time":
+            b["real_time"] *= 3 + 0.01 * b.get("repetition_index", 0)
+    json.dump(data, open(path, "w"))
+    m = json.load(open(os.path.join(slow, "manifest.json")))
+    m["host"] = "another-host"
+    json.dump(m, open(os.path.join(slow, "manifest.json"), "w"))
+    # the regression needs repetitions the U test can tell apart: five of each
+    for d in (run, slow):
+        p = os.path.join(d, "ref.json")
+        data = json.load(open(p))
+        reps = [b for b in data["benchmarks"] if b.get("run_type") == "iteration"]
+        for i in range(2, 5):
+            for b in [b for b in reps if b.get("repetition_index") == 0]:
+                data["benchmarks"].append(dict(b, repetition_index=i,
+                                               real_time=b["real_time"] * (1 + 0.01 * i)))
+        json.dump(data, open(p, "w"))
+    r = subprocess.run(me + common + ["compare", "smoke", "slow"], capture_output=True,
+                       text=True)
+    out_dir = os.path.join(plots, "compare-smoke-vs-slow")
+    summary = open(os.path.join(out_dir, "summary.md")).read() \
+        if os.path.exists(os.path.join(out_dir, "summary.md")) else ""
+    regressions = summary.split("regressions")[-1].split("## Panels")[0]
+    tap.check(r.returncode == 0 and "| ref | 13 |" in summary and "ref/kref/kprim" in regressions
+              and regressions.count("| ref/") == 1,
+              "compare: the one changed benchmark is the one significant regression, "
+              "with its suite's geometric mean", r.stdout + r.stderr)
+    tap.check("different machines: " in summary.split("| suite")[0],
+              "compare says at the top when the runs come from different machines", summary[:400])
+    pngs = sorted(f for f in os.listdir(out_dir) if f.endswith(".png")) \
+        if os.path.isdir(out_dir) else []
+    rows = [sum(1 for _ in open(os.path.join(out_dir, f[:-4] + ".dat"))) for f in pngs]
+    tap.check(pngs and max(rows) <= 40 and "ref.png" in pngs and
+              all(f"compare.py-{j}.txt" in os.listdir(out_dir) for j in ("ref", "shim")),
+              "compare draws a panel per suite (at most 40 rows each) and keeps compare.py's "
+              "table per job", pngs)
+    r = subprocess.run(me + common + ["compare", "smoke", "slow", "--normalise"],
+                       capture_output=True, text=True)
+    tap.check(r.returncode == 0 and "Normalised" in r.stdout and "drift explains" in r.stdout,
+              "compare --normalise divides out each run's calibration and says how much the "
+              "drift explains", r.stdout + r.stderr)
