@@ -15,8 +15,9 @@ SYSTEM_PYTHON = "/usr/bin/python3"   # compare.py needs Debian's scipy
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CSV_FIELDS = ["suite", "op", "impl", "arg", "placement", "mem", "threads", "real_ns_median",
               "real_ns_stddev", "real_cv", "mops_median", "mops_stddev", "ns_per_item",
-              "repetitions", "job", "counters"]
-OPTIONAL_FIELDS = ("arg", "counters")   # may be empty; counters may be missing (older runs)
+              "repetitions", "job", "counters", "samples", "mops_samples"]
+# May be empty; counters and the repetitions' samples may be missing (older runs).
+OPTIONAL_FIELDS = ("arg", "counters", "samples", "mops_samples")
 # Keys of a Google Benchmark result that are not user counters.
 GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type",
            "repetitions", "repetition_index", "threads", "iterations", "real_time", "cpu_time",

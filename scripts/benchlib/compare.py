@@ -24,15 +24,14 @@ import statistics
 import subprocess
 
 import numpy
-from scipy import stats
 
 from .common import COMPARE_PY, SYSTEM_PYTHON, Error, atomic_write, load_json, run_dir
 from .plots import gnuplot
 from .results import rows_from_json
+from .stats import geomean, ratio_interval, rng, u_test
 
 PANEL_ROWS = 40
 ALPHA = 0.05
-BOOTSTRAP = 2000
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 5, 10,
          20, 50, 100)
 
@@ -80,21 +79,6 @@ def drift(a_dir, a_m, b_dir, b_m):
     return {"floor": fb / fa, "probe": pb / pa}
 
 
-def ratio_interval(a, b, rng):
-    """95 % bootstrap interval of median(b) / median(a)."""
-    a, b = numpy.asarray(a), numpy.asarray(b)
-    ra = numpy.median(rng.choice(a, (BOOTSTRAP, len(a))), axis=1)
-    rb = numpy.median(rng.choice(b, (BOOTSTRAP, len(b))), axis=1)
-    ratios = rb / ra
-    return float(numpy.percentile(ratios, 2.5)), float(numpy.percentile(ratios, 97.5))
-
-
-def u_test(a, b):
-    if len(a) < 2 or len(b) < 2 or (len(set(a)) == 1 and set(a) == set(b)):
-        return 1.0
-    return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
 def label_of(job, r):
     label = f"{r['op']}/{r['impl']}" + (f"/{r['arg']}" if r["arg"] else "") + \
         (f"/t{r['threads']}" if r["threads"] > 1 else "")
@@ -106,7 +90,7 @@ def changes(a_dir, a_m, b_dir, b_m, jobs, norm=None):
 
     With norm (drift()), B's samples are first divided by B's calibration
     over A's: the floor's for one thread, the probe's for several."""
-    rng = numpy.random.default_rng(17)
+    generator = rng()
     out = []
     for job in jobs:
         a_rows = {(r["op"], r["impl"], r["arg"], r["threads"]): r for r in rows_from_json(
@@ -119,7 +103,7 @@ def changes(a_dir, a_m, b_dir, b_m, jobs, norm=None):
             scale = 1.0 if not norm else norm["floor"] if r["threads"] == 1 else norm["probe"]
             b_samples = [t / scale for t in r["samples"]]
             ratio = float(numpy.median(b_samples) / numpy.median(a["samples"]))
-            lo, hi = ratio_interval(a["samples"], b_samples, rng)
+            lo, hi = ratio_interval(a["samples"], b_samples, generator)
             p = u_test(a["samples"], b_samples)
             significant = p < ALPHA and (hi < 1 or lo > 1)
             out.append({"suite": r["suite"], "job": job, "label": label_of(job, r),
@@ -127,10 +111,6 @@ def changes(a_dir, a_m, b_dir, b_m, jobs, norm=None):
                         "verdict": ("faster" if ratio < 1 else "slower") if significant
                         else "same"})
     return out
-
-
-def geomean(values):
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
 def plot_panels(suite, rows, outdir, a_name, b_name):

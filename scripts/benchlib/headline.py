@@ -1,10 +1,28 @@
 # SPDX-License-Identifier: MIT
-"""headline.py - the headline ratios of a run, each against its target."""
+"""headline.py - the headline ratios of a run, each against its target.
+
+A ratio with a target carries its 95 % interval (a bootstrap of the ratio
+of medians over the two rows' repetitions) and is called met or missed
+only when the interval clears the target, "within noise" otherwise: on a
+shared machine the host's speed drifts by 10-15 % between sweeps, enough
+to flip a bare median across a target."""
 
 import statistics
 
 from .common import latest_run, run_dir
 from .results import read_csvs
+from .stats import ratio_interval, rng, verdict
+
+
+def judged(k_row, p_row, target, rate=False):
+    """" [lo-hi] verdict" for k_row over p_row (times, or rates when rate)."""
+    key = "mops_samples" if rate else "samples"
+    a, b = p_row.get(key) or [], k_row.get(key) or []
+    if len(a) < 2 or len(b) < 2 or min(a) <= 0:
+        return " (too few repetitions for an interval)" if target else ""
+    lo, hi = ratio_interval(a, b, rng())
+    call = verdict(lo, hi, target)
+    return f" [{lo:.2f}-{hi:.2f}]" + (f" {call}" if call else "")
 
 def cmd_headline(args):
     name = args.run or latest_run(args.results)
@@ -20,22 +38,22 @@ def cmd_headline(args):
         r = row(suite, op, impl, arg)
         return r["real_ns_median"] if r else None
 
-    def ratio_line(what, k, p, peer, target=""):
-        if k and p:
+    def ratio_line(what, k_row, p_row, peer, target="", field="real_ns_median"):
+        if k_row and p_row and k_row[field] and p_row[field]:
+            k, p = k_row[field], p_row[field]
             print(f"  {what:46} {f'{k:.2f} / {p:.2f} ns = {k / p:.2f}x':>22}  {target}"
-                  f"{'' if not target else ' (vs ' + peer + ')'}")
+                  f"{'' if not target else ' (vs ' + peer + ')'}"
+                  f"{judged(k_row, p_row, target)}")
 
-    print(f"headline: run {name} (medians; ratios within this run)")
+    print(f"headline: run {name} (medians; ratios within this run, [95 % interval] and a "
+          "verdict where there is a target)")
     print(f"  {'measure':46} {'value':>22}  target")
     for op, what in (("pair", "refcount inc + dec_and_test"),
                      ("inc_not_zero", "refcount inc_not_zero + dec_and_test"),
                      ("dec_and_test", "refcount dec_and_test"), ("kref", "kref get + put"),
                      ("aref", "ARef clone + drop"), ("arc", "Arc clone + put")):
-        k, c = med("ref", op, "kprim"), med("ref", op, "c11")
-        if k and c:
-            target = "<= 1.2x" if op == "pair" else ""
-            print(f"  {what + ' / C11':46} {f'{k:.2f} / {c:.2f} ns = {k / c:.2f}x':>22}  "
-                  f"{target}")
+        ratio_line(what + " / C11", row("ref", op, "kprim"), row("ref", op, "c11"), "C11",
+                   "<= 1.2x" if op == "pair" else "")
     floor = med("ref", "rmw", "c11")
     if floor:
         print(f"  {'one relaxed atomic RMW (the floor)':46} {f'{floor:.2f} ns':>22}")
@@ -52,8 +70,8 @@ def cmd_headline(args):
     if k and u:
         print(f"  {'model task switch / glibc swapcontext':46} "
               f"{f'{k:.2f} / {u:.2f} ns = {k / u:.3f}x':>22}  <= 10 ns")
-    ratio_line("kbox_pin_init composite / the same by hand", med("init", "box", "pin_init"),
-               med("init", "box", "by_hand"), "by hand", "<= 1.05x")
+    ratio_line("kbox_pin_init composite / the same by hand", row("init", "box", "pin_init"),
+               row("init", "box", "by_hand"), "by hand", "<= 1.05x")
     m = med("init", "module", "load_unload")
     if m:
         print(f"  {'in-place module load + unload':46} {f'{m:.2f} ns':>22}")
@@ -64,27 +82,27 @@ def cmd_headline(args):
               f"{f'{100 * statistics.median(cvs):.2f}% ({100 * max(cvs):.2f}%)':>22}  <= 3%")
     if "alloc" in suites:
         fastest = min(((med("alloc", "pair", i, "64") or 1e9), i) for i in ("mimalloc", "tcmalloc"))
+        fastest_row = row("alloc", "pair", fastest[1], "64")
         ratio_line("kmalloc+kfree 64 B / faster of mimalloc, tcmalloc",
-                   med("alloc", "pair", "kmalloc", "64"), fastest[0], fastest[1], "<= 1.0x")
-        ratio_line("kmem_cache alloc+free 64 B / same", med("alloc", "pair", "cache", "64"),
-                   fastest[0], fastest[1])
+                   row("alloc", "pair", "kmalloc", "64"), fastest_row, fastest[1], "<= 1.0x")
+        ratio_line("kmem_cache alloc+free 64 B / same", row("alloc", "pair", "cache", "64"),
+                   fastest_row, fastest[1])
         ratio_line("batch 1000 x 64 B (LIFO), per object / mimalloc",
-                   med("alloc", "batch_lifo", "kmalloc"), med("alloc", "batch_lifo", "mimalloc"),
+                   row("alloc", "batch_lifo", "kmalloc"), row("alloc", "batch_lifo", "mimalloc"),
                    "mimalloc", "<= 1.0x")
         ratio_line("batch 1000 x 64 B (FIFO), per object / mimalloc",
-                   med("alloc", "batch_fifo", "kmalloc"), med("alloc", "batch_fifo", "mimalloc"),
+                   row("alloc", "batch_fifo", "kmalloc"), row("alloc", "batch_fifo", "mimalloc"),
                    "mimalloc")
         ratio_line("kvmalloc+kvfree 1 MiB / glibc malloc+free",
-                   med("alloc", "pair", "kvmalloc", str(1 << 20)),
-                   med("alloc", "pair", "glibc", str(1 << 20)), "glibc", "<= 1.0x")
+                   row("alloc", "pair", "kvmalloc", str(1 << 20)),
+                   row("alloc", "pair", "glibc", str(1 << 20)), "glibc", "<= 1.0x")
         ratio_line("kzalloc 1 MiB, one byte written / glibc calloc",
-                   med("alloc", "zalloc", "kmalloc", str(1 << 20)),
-                   med("alloc", "zalloc", "glibc", str(1 << 20)), "glibc")
-        kv, gl = row("alloc", "kvec_push", "kvmalloc", str(1 << 20)), \
-            row("alloc", "kvec_push", "glibc", str(1 << 20))
-        if kv and gl:
-            ratio_line("KVVec push (1M), per push / glibc realloc array",
-                       kv["ns_per_item"], gl["ns_per_item"], "glibc")
+                   row("alloc", "zalloc", "kmalloc", str(1 << 20)),
+                   row("alloc", "zalloc", "glibc", str(1 << 20)), "glibc")
+        ratio_line("KVVec push (1M), per push / glibc realloc array",
+                   row("alloc", "kvec_push", "kvmalloc", str(1 << 20)),
+                   row("alloc", "kvec_push", "glibc", str(1 << 20)), "glibc",
+                   field="ns_per_item")
     for r_k in (r for r in suites.get("alloc_mt", []) if r["op"] == "remote"
                 and r["impl"] == "kmalloc"):
         r_m = next((r for r in suites["alloc_mt"] if r["op"] == "remote" and
@@ -94,15 +112,16 @@ def cmd_headline(args):
             k, m = r_k["mops_median"], r_m["mops_median"]
             what = f"remote free, {r_k['threads']} threads {r_k['placement']}: kmalloc / mimalloc"
             value = f"{k:.1f} / {m:.1f} Mops/s"
-            print(f"  {what:46} {value:>22}  >= 1.0x ({k / m:.2f}x)")
+            print(f"  {what:46} {value:>22}  >= 1.0x ({k / m:.2f}x"
+                  f"{judged(r_k, r_m, '>= 1.0x', rate=True)})")
     if "locks" in suites:
-        pm = med("locks", "uncontended", "pthread_mutex")
+        pm = row("locks", "uncontended", "pthread_mutex")
         ratio_line("raw_spin_lock+unlock / floor (xchg + store)",
-                   med("locks", "uncontended", "raw_spinlock"), med("locks", "uncontended", "floor"),
+                   row("locks", "uncontended", "raw_spinlock"), row("locks", "uncontended", "floor"),
                    "floor", "<= 1.1x")
-        ratio_line("mutex lock+unlock / pthread_mutex", med("locks", "uncontended", "mutex"),
+        ratio_line("mutex lock+unlock / pthread_mutex", row("locks", "uncontended", "mutex"),
                    pm, "pthread_mutex", "<= 0.75x")
-        ratio_line("smutex lock+unlock / pthread_mutex", med("locks", "uncontended", "smutex"),
+        ratio_line("smutex lock+unlock / pthread_mutex", row("locks", "uncontended", "smutex"),
                    pm, "pthread_mutex", "<= 0.75x")
     for r_k in (r for r in suites.get("locks_mt", []) if r["op"] == "contended"
                 and r["arg"] == "0-0" and r["impl"] in ("raw_spinlock", "mutex")):
@@ -117,6 +136,7 @@ def cmd_headline(args):
             value = f"{k:.1f} / {p:.1f} Mops/s"
             target = ">= 1.0x" + (", Jain >= 0.95" if peer == "pthread_spin" else "")
             print(f"  {what:46} {value:>22}  {target} ({k / p:.2f}x"
+                  f"{judged(r_k, r_p, '>= 1.0x', rate=True)}"
                   + (f", Jain {jain:.3f})" if jain is not None else ")"))
     for suite in sorted(suites):
         if suite.endswith("_mt") and suite not in ("alloc_mt", "locks_mt"):

@@ -31,6 +31,10 @@ def format_counters(counters):
     return ";".join(f"{k}={v:.6g}" for k, v in sorted(counters.items()))
 
 
+def format_samples(values):
+    return ";".join(f"{v:.6g}" for v in values)
+
+
 def parse_counters(text):
     out = {}
     for item in (text or "").split(";"):
@@ -96,8 +100,8 @@ def rows_from_json(data, job):
             # user counters (fairness, latency percentiles), medians over the repetitions
             "counters": format_counters({k: statistics.median(v)
                                          for k, v in g["counters"].items()}),
-            # the repetitions' times, for comparisons (not a CSV column)
-            "samples": times})
+            # the repetitions themselves, for intervals and tests
+            "samples": times, "mops_samples": rates})
     return rows
 
 
@@ -111,9 +115,10 @@ def write_csvs(d, m):
             by_suite.setdefault(row["suite"], []).append(row)
     for suite, rows in by_suite.items():
         out = io.StringIO()
-        w = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n", extrasaction="ignore")
+        w = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(dict(r, samples=format_samples(r["samples"]),
+                         mops_samples=format_samples(r["mops_samples"])) for r in rows)
         atomic_write(os.path.join(d, f"{suite}.csv"), out.getvalue())
 
 
@@ -127,10 +132,12 @@ def read_csvs(d):
             with open(path, newline="") as f:
                 rows = list(csv.DictReader(f))
             for r in rows:
-                if any((k not in r and k != "counters") or
+                if any((k not in r and k not in OPTIONAL_FIELDS[1:]) or
                        (r.get(k) in (None, "") and k not in OPTIONAL_FIELDS) for k in CSV_FIELDS):
                     raise ValueError("missing fields")
                 r["counters"] = parse_counters(r.get("counters"))
+                for k in ("samples", "mops_samples"):
+                    r[k] = [float(v) for v in (r.get(k) or "").split(";") if v]
                 for k in ("real_ns_median", "real_ns_stddev", "real_cv", "mops_median",
                           "mops_stddev", "ns_per_item"):
                     r[k] = float(r[k])

@@ -5,6 +5,7 @@ own pipeline and errors."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import tempfile
 from . import spec as specs
 from .catalog import EXPECTED
 from .common import COMPARE_PY, ROOT, SYSTEM_PYTHON
+from .stats import verdict
 from .sweep import DEFAULT_SPEC
 
 BENCH_PY = os.path.join(ROOT, "scripts", "bench.py")
@@ -231,6 +233,14 @@ def smoke_pipeline(tap, build, tmp):
                        text=True)
     tap.check(r.returncode == 0 and "refcount inc + dec_and_test / C11" in r.stdout,
               "the headline table prints", r.stdout + r.stderr)
+    tap.check(re.search(r"<= 1\.2x \(vs C11\) \[[0-9.]+-[0-9.]+\] (met|missed|within noise)",
+                        r.stdout) is not None,
+              "a headline ratio with a target carries its interval and a verdict", r.stdout)
+    calls = [verdict(0.9, 1.1, "<= 1.2x"), verdict(1.1, 1.3, "<= 1.2x"),
+             verdict(1.3, 1.4, "<= 1.2x"), verdict(1.01, 1.2, ">= 1.0x"),
+             verdict(0.95, 1.05, ">= 1.0x"), verdict(0.8, 0.9, ">= 1.0x")]
+    tap.check(calls == ["met", "within noise", "missed", "met", "within noise", "missed"],
+              "a target is met or missed only when the interval clears it", calls)
 
     bad = os.path.join(results, "broken")
     os.makedirs(bad)
