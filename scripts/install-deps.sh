@@ -32,7 +32,9 @@ packages=(
 	make gcc g++ clang llvm libclang-rt-14-dev	# build, sanitizers, libFuzzer, llvm-cov
 	pkgconf					# kprim-<variant>.pc, the examples
 	libcmocka-dev					# unit tests (TAP output)
-	libbenchmark-dev libbenchmark-tools python3-scipy	# bench shim, compare.py
+	libbenchmark-dev libbenchmark-tools python3-scipy	# bench shim, compare.py, intervals
+	python3-markdown				# the HTML reports (bench.py report)
+	chromium chromium-driver python3-selenium	# the reports checked in a headless browser
 	libhwloc-dev hwloc				# placement, topology export, lstopo
 	gnuplot-nox					# plots
 	libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev	# allocator peers

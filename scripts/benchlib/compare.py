@@ -27,6 +27,7 @@ import numpy
 
 from .common import COMPARE_PY, SYSTEM_PYTHON, Error, atomic_write, load_json, run_dir
 from .plots import gnuplot
+from .report import compare_report
 from .results import rows_from_json
 from .stats import geomean, ratio_interval, rng, u_test
 
@@ -225,7 +226,8 @@ def cmd_compare(args):
     text = summary(args.a, args.b, found, differences(a_m, b_m),
                    [p for p in made if p.endswith(".png")], norm, raw)
     atomic_write(os.path.join(outdir, "summary.md"), text)
+    page = compare_report(outdir, f"kprim: {args.b} against {args.a}")
     print(text.split("\n## Panels")[0].rstrip())
-    print(f"\ncompare: {os.path.join(outdir, 'summary.md')}, {len(made) // 2} panel(s), "
-          f"compare.py's tables in compare.py-<job>.txt")
+    print(f"\ncompare: {page} ({os.path.join(outdir, 'summary.md')}), {len(made) // 2} "
+          "panel(s), compare.py's tables in compare.py-<job>.txt")
     return made

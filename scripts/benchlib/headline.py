@@ -24,9 +24,12 @@ def judged(k_row, p_row, target, rate=False):
     call = verdict(lo, hi, target)
     return f" [{lo:.2f}-{hi:.2f}]" + (f" {call}" if call else "")
 
-def cmd_headline(args):
-    name = args.run or latest_run(args.results)
-    suites = read_csvs(run_dir(args.results, name))
+def headline_rows(suites):
+    """(measure, value, target and verdict) for every headline figure the run has."""
+    out = []
+
+    def emit(measure, value, note=""):
+        out.append((measure, value, note))
 
     def row(suite, op, impl, arg=""):
         for r in suites.get(suite, []):
@@ -41,13 +44,10 @@ def cmd_headline(args):
     def ratio_line(what, k_row, p_row, peer, target="", field="real_ns_median"):
         if k_row and p_row and k_row[field] and p_row[field]:
             k, p = k_row[field], p_row[field]
-            print(f"  {what:46} {f'{k:.2f} / {p:.2f} ns = {k / p:.2f}x':>22}  {target}"
-                  f"{'' if not target else ' (vs ' + peer + ')'}"
-                  f"{judged(k_row, p_row, target)}")
+            emit(what, f"{k:.2f} / {p:.2f} ns = {k / p:.2f}x",
+                 f"{target}{'' if not target else ' (vs ' + peer + ')'}"
+                 f"{judged(k_row, p_row, target)}".strip())
 
-    print(f"headline: run {name} (medians; ratios within this run, [95 % interval] and a "
-          "verdict where there is a target)")
-    print(f"  {'measure':46} {'value':>22}  target")
     for op, what in (("pair", "refcount inc + dec_and_test"),
                      ("inc_not_zero", "refcount inc_not_zero + dec_and_test"),
                      ("dec_and_test", "refcount dec_and_test"), ("kref", "kref get + put"),
@@ -56,30 +56,28 @@ def cmd_headline(args):
                    "<= 1.2x" if op == "pair" else "")
     floor = med("ref", "rmw", "c11")
     if floor:
-        print(f"  {'one relaxed atomic RMW (the floor)':46} {f'{floor:.2f} ns':>22}")
+        emit("one relaxed atomic RMW (the floor)", f"{floor:.2f} ns")
     for op in ("empty", "atomic"):
         b, n = med("shim", op, "batched"), med("shim", op, "native")
         p = med("shim", op, "plain")
         if b is not None and n is not None:
-            print(f"  {'shim overhead, ' + op + ', batched - native':46} "
-                  f"{f'{b - n:+.3f} ns/iter':>22}  <= 0.5 ns")
+            emit(f"shim overhead, {op}, batched - native", f"{b - n:+.3f} ns/iter", "<= 0.5 ns")
         if p is not None and n is not None:
-            print(f"  {'shim overhead, ' + op + ', plain - native':46} "
-                  f"{f'{p - n:+.3f} ns/iter':>22}")
+            emit(f"shim overhead, {op}, plain - native", f"{p - n:+.3f} ns/iter")
     k, u = med("model", "switch", "kprim"), med("model", "switch", "swapcontext")
     if k and u:
-        print(f"  {'model task switch / glibc swapcontext':46} "
-              f"{f'{k:.2f} / {u:.2f} ns = {k / u:.3f}x':>22}  <= 10 ns")
+        emit("model task switch / glibc swapcontext", f"{k:.2f} / {u:.2f} ns = {k / u:.3f}x",
+             "<= 10 ns")
     ratio_line("kbox_pin_init composite / the same by hand", row("init", "box", "pin_init"),
                row("init", "box", "by_hand"), "by hand", "<= 1.05x")
     m = med("init", "module", "load_unload")
     if m:
-        print(f"  {'in-place module load + unload':46} {f'{m:.2f} ns':>22}")
+        emit("in-place module load + unload", f"{m:.2f} ns")
     cvs = [r["real_cv"] for s in ("ref", "shim") for r in suites.get(s, [])
            if r["threads"] == 1 and r["repetitions"] > 1]
     if cvs:
-        print(f"  {'cv across repetitions, median (max)':46} "
-              f"{f'{100 * statistics.median(cvs):.2f}% ({100 * max(cvs):.2f}%)':>22}  <= 3%")
+        emit("cv across repetitions, median (max)",
+             f"{100 * statistics.median(cvs):.2f}% ({100 * max(cvs):.2f}%)", "<= 3%")
     if "alloc" in suites:
         fastest = min(((med("alloc", "pair", i, "64") or 1e9), i) for i in ("mimalloc", "tcmalloc"))
         fastest_row = row("alloc", "pair", fastest[1], "64")
@@ -112,8 +110,7 @@ def cmd_headline(args):
             k, m = r_k["mops_median"], r_m["mops_median"]
             what = f"remote free, {r_k['threads']} threads {r_k['placement']}: kmalloc / mimalloc"
             value = f"{k:.1f} / {m:.1f} Mops/s"
-            print(f"  {what:46} {value:>22}  >= 1.0x ({k / m:.2f}x"
-                  f"{judged(r_k, r_m, '>= 1.0x', rate=True)})")
+            emit(what, value, f">= 1.0x ({k / m:.2f}x{judged(r_k, r_m, '>= 1.0x', rate=True)})")
     if "locks" in suites:
         pm = row("locks", "uncontended", "pthread_mutex")
         ratio_line("raw_spin_lock+unlock / floor (xchg + store)",
@@ -135,9 +132,8 @@ def cmd_headline(args):
             what = f"{r_k['impl']} contended, {r_k['threads']} thr {r_k['placement']} / {peer}"
             value = f"{k:.1f} / {p:.1f} Mops/s"
             target = ">= 1.0x" + (", Jain >= 0.95" if peer == "pthread_spin" else "")
-            print(f"  {what:46} {value:>22}  {target} ({k / p:.2f}x"
-                  f"{judged(r_k, r_p, '>= 1.0x', rate=True)}"
-                  + (f", Jain {jain:.3f})" if jain is not None else ")"))
+            emit(what, value, f"{target} ({k / p:.2f}x{judged(r_k, r_p, '>= 1.0x', rate=True)}"
+                 + (f", Jain {jain:.3f})" if jain is not None else ")"))
     for suite in sorted(suites):
         if suite.endswith("_mt") and suite not in ("alloc_mt", "locks_mt"):
             for impl in ("kprim", "c11"):
@@ -145,5 +141,16 @@ def cmd_headline(args):
                           key=lambda r: r["threads"], default=None)
                 if top:
                     what = f"{suite} pair {impl}, {top['threads']} threads, {top['placement']}"
-                    print(f"  {what:46} {top['mops_median']:>15.2f} Mops/s")
+                    emit(what, f"{top['mops_median']:.2f} Mops/s")
+    return out
+
+
+def cmd_headline(args):
+    name = args.run or latest_run(args.results)
+    rows = headline_rows(read_csvs(run_dir(args.results, name)))
+    print(f"headline: run {name} (medians; ratios within this run, [95 % interval] and a "
+          "verdict where there is a target)")
+    print(f"  {'measure':46} {'value':>22}  target")
+    for measure, value, note in rows:
+        print(f"  {measure:46} {value:>22}  {note}".rstrip())
     return 0

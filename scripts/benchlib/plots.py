@@ -5,6 +5,7 @@ import os
 import subprocess
 
 from .common import ROOT, Error, atomic_write, latest_run, run_dir
+from .report import run_report
 from .results import read_csvs
 
 def gnuplot(script, out_base, variables, fmts=("png", "svg")):
@@ -175,4 +176,5 @@ def cmd_plots(args):
             made += plot_ops(suite, rows, outdir)
             made += plot_sizes(suite, rows, outdir)
     print(f"plots: {len(made)} files in {outdir}")
+    print(f"report: {run_report(args.results, args.plots, name)}")
     return made

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 
 from . import spec as specs
 from .catalog import EXPECTED
@@ -229,6 +230,7 @@ def smoke_pipeline(tap, build, tmp):
             os.path.getsize(os.path.join(plots, "smoke", f)) > 1000 for f in pngs + svgs),
             "plots come as non-empty PNG and SVG pairs", out)
     smoke_compare(tap, me, common, results, plots, d)
+    smoke_reports(tap, plots, tmp)
     r = subprocess.run(me + common + ["headline", "--run", "smoke"], capture_output=True,
                        text=True)
     tap.check(r.returncode == 0 and "refcount inc + dec_and_test / C11" in r.stdout,
@@ -390,3 +392,53 @@ def smoke_compare(tap, me, common, results, plots, run):
     tap.check(r.returncode == 0 and "Normalised" in r.stdout and "drift explains" in r.stdout,
               "compare --normalise divides out each run's calibration and says how much the "
               "drift explains", r.stdout + r.stderr)
+
+
+def in_browser(page, shot):
+    """Load page in headless Chromium: (images [(alt, loaded)], link targets, screenshot taken)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    try:
+        driver.set_page_load_timeout(60)
+        driver.get("file://" + os.path.abspath(page))
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.alt, i.complete && i.naturalWidth > 0])")
+        links = driver.execute_script("return Array.from(document.links).map(a => a.href)")
+        taken = driver.save_screenshot(shot)
+    finally:
+        driver.quit()
+    return images, links, taken
+
+
+def smoke_reports(tap, plots, tmp):
+    """The run's and the comparison's pages, in a real browser."""
+    for page, what in ((os.path.join(plots, "smoke", "index.html"), "the run's report"),
+                       (os.path.join(plots, "compare-smoke-vs-slow", "index.html"),
+                        "the comparison's report")):
+        if not tap.check(os.path.exists(page), f"{what} is written ({os.path.basename(page)})",
+                         page):
+            continue
+        shot = os.path.join(tmp, os.path.basename(os.path.dirname(page)) + ".png")
+        try:
+            images, links, taken = in_browser(page, shot)
+        except Exception as e:  # noqa: BLE001 - no browser is the finding
+            tap.check(False, f"{what} loads in headless Chromium", e)
+            continue
+        broken = [alt for alt, loaded in images if not loaded]
+        dead = [h for h in links if not h.startswith("file://")
+                or not os.path.exists(urllib.parse.unquote(urllib.parse.urlparse(h).path))]
+        tap.check(len(images) >= 3 and not broken,
+                  f"{what} loads in headless Chromium with every image ({len(images)})", broken)
+        tap.check(not dead, f"{what} has no broken link ({len(links)} links)", dead)
+        tap.check(taken and os.path.getsize(shot) > 10000,
+                  f"{what}: a screenshot is taken", shot)
+        with open(page) as f:
+            text = f.read()
+        tap.check("src=\"data:image/png;base64," in text and "src=\"http" not in text,
+                  f"{what} is self-contained: its images are embedded", text[:200])

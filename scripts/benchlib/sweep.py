@@ -33,6 +33,18 @@ THREADS = re.compile(r"^threads:(\d+)$")
 REGEX_META = re.compile(r"([.\[\]{}()\\*+?^$|])")
 
 
+def cpu_model():
+    """The CPU's model name as /proc/cpuinfo gives it (the host changes between machines)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
 def benchmark_parts(name):
     """suite/op/impl[/arg..][/iterations:N][/real_time][/threads:N] -> op, impl, args, threads."""
     _, op, impl, arg = split_name(name)
@@ -108,7 +120,7 @@ class Sweep:
             return m
         commit, dirty = git_state()
         return {"run": self.name, "created": datetime.datetime.now().isoformat(
-            timespec="seconds"), "host": socket.gethostname(),
+            timespec="seconds"), "host": socket.gethostname(), "cpu": cpu_model(),
             "git": {"commit": commit, "dirty": dirty}, "jobs": {}, "files": []}
 
     def save(self, m):
