@@ -58,3 +58,7 @@ def _suites():
 # The suites whose benchmarks' first argument is an object size in bytes.
 SIZED_SUITES = ("alloc",)
 SUITES = _suites()
+
+# kprim's own implementations (the rest are peers, C11 and floors): plots draw them apart.
+KPRIM_IMPLS = ("kmalloc", "kvmalloc", "vmalloc", "cache", "kprim", "raw_spinlock", "spinlock",
+               "mutex", "smutex", "nowait", "pin_init")

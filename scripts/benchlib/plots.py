@@ -4,7 +4,8 @@
 import os
 import subprocess
 
-from .common import ROOT, Error, atomic_write, latest_run, run_dir
+from .catalog import KPRIM_IMPLS
+from .common import ROOT, Error, atomic_write, latest_run, load_json, run_dir
 from .report import run_report
 from .results import read_csvs
 
@@ -94,6 +95,37 @@ def plot_sizes(suite, rows, outdir):
     return made
 
 
+def plot_strips(suite, rows, outdir):
+    """Every repetition of the sized one-thread benchmarks, a panel per size (allocator pairs)."""
+    made = []
+    for op in sorted(sized_ops(rows)):
+        by_size = {}
+        for r in rows:
+            if r["op"] == op and r["arg"] and r["threads"] == 1 and r["samples"]:
+                by_size.setdefault(int(r["arg"]), []).append(r)
+        if not by_size:
+            continue
+        impls = ordered(r["impl"] for rs in by_size.values() for r in rs)
+        dat = os.path.join(outdir, f"{suite}_{op}_strips.dat")
+        variables = {"datafile": dat, "npanels": len(by_size), "cols": min(4, len(by_size)),
+                     "impls": " ".join(impls), "width": 1200,
+                     "height": 330 * ((len(by_size) + 3) // 4) + 60,
+                     "plottitle": f"{suite} {op}: every repetition (dots) and the median (bar),"
+                                  " per object size"}
+        for p, size in enumerate(sorted(by_size), 1):
+            points, medians = [], []
+            for r in by_size[size]:
+                i = impls.index(r["impl"])
+                points += [f"{i} {t:.6g}" for t in r["samples"]]
+                medians.append(f"{i - 0.15} {r['real_ns_median']:.6g}")
+            atomic_write(f"{dat}.{p}", "\n".join(points) + "\n\n\n" + "\n".join(medians) + "\n")
+            variables[f"panel{p}"] = f"{size} B" if size < 1024 else f"{size // 1024} KiB"
+            times = [t for r in by_size[size] for t in r["samples"]]
+            variables[f"logy{p}"] = int(max(times) > 10 * min(times) > 0)
+        made += gnuplot("strips.gp", os.path.join(outdir, f"{suite}_{op}_strips"), variables)
+    return made
+
+
 def scaling_groups(rows):
     """(op, arg) -> {impl-placement: rows sorted by threads}."""
     groups = {}
@@ -106,27 +138,40 @@ def scaling_groups(rows):
     return {k: groups[k] for k in sorted(groups)}
 
 
-def plot_scaling(suite, rows, outdir):
-    """Throughput against threads; where the runs count fairness, Jain's index too."""
+def plot_scaling(suite, rows, outdir, cpus):
+    """Throughput against threads, a panel per placement; where the runs count fairness,
+    Jain's index too. Threads beyond cpus are drawn as oversubscribed."""
     made = []
     for (op, arg), series in scaling_groups(rows).items():
         if max(len(v) for v in series.values()) < 2 and len(series) < 2:
             continue
         tag = f"{suite}_{op}" + (f"_{arg}" if arg else "")
         what = f"{suite} {op}" + (f" ({arg})" if arg else "")
+        placements = ordered(rs[0]["placement"] for rs in series.values())
         plots = [("scaling", "Mops/s, all threads (median; bar: stddev)",
                   lambda r: f"{r['mops_median']} {r['mops_stddev']}", "throughput vs threads")]
         if all("jain" in r["counters"] for rs in series.values() for r in rs):
             plots.append(("fairness", "Jain fairness index (1 = equal shares)",
                           lambda r: f"{r['counters']['jain']} 0", "fairness vs threads"))
         for kind, ylabel, value, title in plots:
-            blocks = ["\n".join(f"{r['threads']} {value(r)}" for r in rs)
-                      for rs in series.values()]
             dat = os.path.join(outdir, f"{tag}_{kind}.dat")
-            atomic_write(dat, "\n\n\n".join(blocks) + "\n")
-            made += gnuplot("scaling.gp", os.path.join(outdir, f"{tag}_{kind}"),
-                            {"datafile": dat, "titles": " ".join(series), "ylab": ylabel,
-                             "plottitle": f"{what}: {title}"})
+            variables = {"datafile": dat, "npanels": len(placements), "ylab": ylabel,
+                         "width": max(700, 560 * len(placements)), "height": 560,
+                         "plottitle": f"{what}: {title} (solid: kprim; dashed: peers)"}
+            if cpus:
+                variables["cpus"] = cpus
+            for p, placement in enumerate(placements, 1):
+                # kprim's lines first, so that they keep the first colours in every panel
+                keys = sorted((k for k, rs in series.items() if rs[0]["placement"] == placement),
+                              key=lambda k: (series[k][0]["impl"] not in KPRIM_IMPLS, k))
+                atomic_write(f"{dat}.{p}", "\n\n\n".join(
+                    "\n".join(f"{r['threads']} {value(r)}" for r in series[k])
+                    for k in keys) + "\n")
+                variables[f"panel{p}"] = placement
+                variables[f"titles{p}"] = " ".join(series[k][0]["impl"] for k in keys)
+                variables[f"kprim{p}"] = " ".join(
+                    "1" if series[k][0]["impl"] in KPRIM_IMPLS else "0" for k in keys)
+            made += gnuplot("scaling.gp", os.path.join(outdir, f"{tag}_{kind}"), variables)
     return made
 
 
@@ -161,20 +206,32 @@ def plot_latency(suite, rows, outdir):
     return made
 
 
+def run_cpus(d):
+    """The CPUs the run's machine had (Google Benchmark's num_cpus), or None."""
+    m = load_json(os.path.join(d, "manifest.json"), "manifest")
+    for job in m.get("jobs", {}).values():
+        if job.get("status") == "complete" and job.get("json"):
+            return load_json(os.path.join(d, job["json"]), "job").get("context", {}).get(
+                "num_cpus")
+    return None
+
+
 def cmd_plots(args):
     name = args.run or latest_run(args.results)
     d = run_dir(args.results, name)
     suites = read_csvs(d)
+    cpus = run_cpus(d)
     outdir = os.path.join(args.plots, name)
     os.makedirs(outdir, exist_ok=True)
     made = []
     for suite, rows in suites.items():
         if any(r["threads"] > 1 for r in rows) or suite.endswith("_mt"):
-            made += plot_scaling(suite, rows, outdir)
+            made += plot_scaling(suite, rows, outdir, cpus)
             made += plot_latency(suite, rows, outdir)
         else:
             made += plot_ops(suite, rows, outdir)
             made += plot_sizes(suite, rows, outdir)
+            made += plot_strips(suite, rows, outdir)
     print(f"plots: {len(made)} files in {outdir}")
     print(f"report: {run_report(args.results, args.plots, name)}")
     return made

@@ -66,6 +66,9 @@ def caption(name):
                    "beside them, and the error bars for how steady each is."),
         (r"_sizes$", f"{suite} {stem[len(suite) + 1:-6]}: time per operation by object size; "
                      "where two lines cross, one allocator overtakes the other."),
+        (r"_strips$", f"{suite} {stem[len(suite) + 1:-7]}: every repetition as a dot and "
+                      "the median as a bar, a panel per size; where two medians are close, "
+                      "see whether their dots overlap before believing the difference."),
         (r"_scaling$", f"{stem[:-8]}: throughput against threads, a line per implementation "
                        "and placement; look for lines that stop rising, and for what happens "
                        "past the CPU count (oversubscribed)."),

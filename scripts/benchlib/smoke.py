@@ -229,6 +229,15 @@ def smoke_pipeline(tap, build, tmp):
         tap.check(len(pngs) >= 3 and len(pngs) == len(svgs) and all(
             os.path.getsize(os.path.join(plots, "smoke", f)) > 1000 for f in pngs + svgs),
             "plots come as non-empty PNG and SVG pairs", out)
+        scaling = "locks_mt_contended_0-0_scaling"
+        panels = sorted(f for f in out if f.startswith(scaling + ".dat."))
+        tap.check(f"{scaling}.png" in out and len(panels) == 2,
+                  "lock scaling is drawn as small multiples, a panel per placement", panels)
+        with open(os.path.join(plots, "smoke", f"{scaling}.dat.1")) as f:
+            first = f.read().split("\n\n\n")
+        tap.check(len(first) >= 10 and "alloc_pair_strips.png" in out,
+                  "every implementation has its line, and the allocator pairs their "
+                  "repetitions as strips", (len(first), [f for f in out if "strips" in f]))
     smoke_compare(tap, me, common, results, plots, d)
     smoke_reports(tap, plots, tmp)
     r = subprocess.run(me + common + ["headline", "--run", "smoke"], capture_output=True,
