@@ -12,10 +12,13 @@ PANEL_ROWS rows per panel. summary.md gives the geometric mean per suite
 and the ten largest significant improvements and regressions, and says at
 the top when the runs come from different machines, commits or specs.
 Google Benchmark's own compare.py table is kept beside it, per job.
-With --normalise, each run is first divided by its own calibration (the
-one-RMW floor for single-thread rows, the ping-pong probe for the
-contended ones), and the summary says how much of the raw change that
-drift explains. Everything is computed from the results folders alone.
+With --normalise, each job of B is first divided by its drift, the median
+B/A of the job's peer rows (on a shared machine the host's speed moves job
+by job: the one-RMW floor and the ping-pong probe, reported beside, do not
+follow it), and a kprim row is called changed only beyond the job's noise
+band, the largest move of any of its peers, whose code is the same in both
+runs; the summary says how many raw changes that explains. Everything is
+computed from the results folders alone.
 """
 
 import math
@@ -25,6 +28,7 @@ import subprocess
 
 import numpy
 
+from .catalog import KPRIM_IMPLS
 from .common import COMPARE_PY, SYSTEM_PYTHON, Error, atomic_write, load_json, run_dir
 from .plots import gnuplot
 from .report import compare_report
@@ -64,8 +68,8 @@ def probe_ns(m):
     return statistics.median(values) if values else None
 
 
-def drift(a_dir, a_m, b_dir, b_m):
-    """B's calibration over A's: the one-RMW floor (one thread), the probe (several)."""
+def calibration_figures(a_dir, a_m, b_dir, b_m):
+    """B's one-RMW floor and ping-pong probe over A's (None where a run lacks one)."""
     def floor(d, m):
         state = m["jobs"].get("ref", {})
         if state.get("status") != "complete":
@@ -74,10 +78,44 @@ def drift(a_dir, a_m, b_dir, b_m):
         return next((float(r["real_ns_median"]) for r in rows
                      if r["op"] == "rmw" and r["impl"] == "c11"), None)
     fa, fb, pa, pb = floor(a_dir, a_m), floor(b_dir, b_m), probe_ns(a_m), probe_ns(b_m)
-    if not (fa and fb and pa and pb):
-        raise Error("--normalise needs both runs' calibration: the ref job's one-RMW floor "
-                    "(ref/rmw/c11) and the ping-pong probe")
-    return {"floor": fb / fa, "probe": pb / pa}
+    return {"floor": fb / fa if fa and fb else None, "probe": pb / pa if pa and pb else None}
+
+
+def calibrate(raw):
+    """Per job: its drift, the median B/A of its peers' rows, and its noise band,
+    the largest factor by which any peer row moved away from that median. The
+    peers' code is the same in both runs, so whatever they did is the machine's
+    noise: a kprim row counts as changed only beyond every peer of its job."""
+    cal = {}
+    for group in ordered_groups(raw):
+        rows = [c for c in raw if c["group"] == group]
+        peers = [c for c in rows if not c["kprim"]] or rows
+        logs = [math.log(c["ratio"]) for c in peers]
+        centre = statistics.median(logs)
+        cal[group] = {"drift": math.exp(centre), "peers": len(peers),
+                      "band": math.exp(max(abs(x - centre) for x in logs))}
+    return cal
+
+
+def ordered_groups(rows):
+    """The groups calibrate() normalises: a job's rows."""
+    groups = []
+    for c in rows:
+        if c["group"] not in groups:
+            groups.append(c["group"])
+    return groups
+
+
+def normalised(raw, cal):
+    """raw with each job's drift divided out; significant only beyond its noise band."""
+    out = []
+    for c in raw:
+        k = cal[c["group"]]
+        ratio, lo, hi = c["ratio"] / k["drift"], c["lo"] / k["drift"], c["hi"] / k["drift"]
+        significant = c["kprim"] and c["p"] < ALPHA and (hi < 1 / k["band"] or lo > k["band"])
+        out.append(dict(c, ratio=ratio, lo=lo, hi=hi,
+                        verdict=("faster" if ratio < 1 else "slower") if significant else "same"))
+    return out
 
 
 def label_of(job, r):
@@ -86,11 +124,8 @@ def label_of(job, r):
     return label + (f" ({job[len(r['suite']) + 1:]})" if job.startswith(r["suite"] + "-") else "")
 
 
-def changes(a_dir, a_m, b_dir, b_m, jobs, norm=None):
-    """Every shared benchmark: ratio, interval, p-value, verdict.
-
-    With norm (drift()), B's samples are first divided by B's calibration
-    over A's: the floor's for one thread, the probe's for several."""
+def changes(a_dir, a_m, b_dir, b_m, jobs):
+    """Every shared benchmark: ratio, interval, p-value, verdict."""
     generator = rng()
     out = []
     for job in jobs:
@@ -99,15 +134,23 @@ def changes(a_dir, a_m, b_dir, b_m, jobs, norm=None):
         for r in rows_from_json(load_json(os.path.join(b_dir, b_m["jobs"][job]["json"]), job),
                                 job):
             a = a_rows.get((r["op"], r["impl"], r["arg"], r["threads"]))
-            if not a or not a["samples"] or not r["samples"] or min(a["samples"]) <= 0:
+            if not a:
                 continue
-            scale = 1.0 if not norm else norm["floor"] if r["threads"] == 1 else norm["probe"]
-            b_samples = [t / scale for t in r["samples"]]
-            ratio = float(numpy.median(b_samples) / numpy.median(a["samples"]))
-            lo, hi = ratio_interval(a["samples"], b_samples, generator)
-            p = u_test(a["samples"], b_samples)
+            # contended benchmarks run for a fixed time: their measure is the rate,
+            # inverted so that below 1 still means B is faster
+            rated = r["threads"] > 1 and min(a["mops_samples"] + r["mops_samples"],
+                                              default=0) > 0
+            a_s, b_s = (r["mops_samples"], a["mops_samples"]) if rated else \
+                (a["samples"], r["samples"])
+            if not a_s or not b_s or min(a_s) <= 0:
+                continue
+            ratio = float(numpy.median(b_s) / numpy.median(a_s))
+            lo, hi = ratio_interval(a_s, b_s, generator)
+            p = u_test(a_s, b_s)
             significant = p < ALPHA and (hi < 1 or lo > 1)
             out.append({"suite": r["suite"], "job": job, "label": label_of(job, r),
+                        "group": job,
+                        "kprim": r["impl"] in KPRIM_IMPLS,
                         "ratio": ratio, "lo": lo, "hi": hi, "p": p,
                         "verdict": ("faster" if ratio < 1 else "slower") if significant
                         else "same"})
@@ -152,25 +195,37 @@ def differences(a_m, b_m):
     return lines
 
 
-def drift_share(raw, normalised):
-    """How much of the raw geometric-mean change the normalisation took out, in %."""
-    r, n = math.log(geomean([c["ratio"] for c in raw])), \
-        math.log(geomean([c["ratio"] for c in normalised]))
-    return 100.0 * (r - n) / r if abs(r) > 1e-9 else 0.0
+def explained(raw, normalised):
+    """How many of the raw comparison's significant changes the drift and noise explain."""
+    was = [i for i, c in enumerate(raw) if c["verdict"] != "same"]
+    gone = [i for i in was if normalised[i]["verdict"] == "same"]
+    return (f"of the {len(was)} changes significant in the raw comparison, the host's drift "
+            f"and noise explain {len(gone)} ({100 * len(gone) / len(was):.0f} %).") if was \
+        else "the raw comparison had no significant change."
 
 
-def summary(a_name, b_name, found, notes, pngs, norm, raw):
+def summary(a_name, b_name, found, notes, pngs, raw, cal=None, figures=None):
     md = [f"# {b_name} against {a_name}", ""]
     md += [f"**Note:** {n}." for n in notes] + ([""] if notes else [])
-    if norm:
-        md += [f"**Normalised** by each run's calibration: B's one-RMW floor is "
-               f"{norm['floor']:.3f}x A's and its ping-pong probe {norm['probe']:.3f}x, and B's "
-               "times are divided by them (the floor's for one thread, the probe's for "
-               f"several) before the ratios. Geometric mean of every ratio: "
-               f"{geomean([c['ratio'] for c in raw]):.3f} raw, "
-               f"{geomean([c['ratio'] for c in found]):.3f} normalised: the host's drift "
-               f"explains {drift_share(raw, found):.0f} % of the change.", ""]
-    md += ["Time ratio B / A per benchmark (below 1: B is faster). A change is significant "
+    if cal:
+        fig = ", ".join(f"{what} is {v:.3f}x A's" for what, v in
+                        (("one-RMW floor", figures["floor"]), ("ping-pong probe", figures["probe"]))
+                        if v) or "no calibration figure in common"
+        md += [f"**Normalised.** B's {fig}; but on a shared machine the host's speed "
+               "moves job by job, so each job is normalised by its own peers measured beside "
+               "kprim: B's times are divided by the median B/A of the job's peer rows (its "
+               "drift), and a kprim row's change is significant only beyond the job's noise band, "
+               "the largest factor by which any of its peers moved (their code is the same in "
+               "both runs, so what they did is the machine's noise)."f" Geometric mean of every ratio: {geomean([c['ratio'] for c in raw]):.3f} raw, "
+               f"{geomean([c['ratio'] for c in found]):.3f} normalised; {explained(raw, found)}",
+               "",
+               "| job | peer rows | drift (peers' median B/A) | noise band |",
+               "|---|---|---|---|"]
+        md += [f"| {group} | {k['peers']} | {k['drift']:.3f} | x{k['band']:.2f} |"
+               for group, k in cal.items()]
+        md.append("")
+    md += ["Time ratio B / A per benchmark (below 1: B is faster; a contended row, which "
+           "runs for a fixed time, compares A's rate over B's). A change is significant "
            f"when the Mann-Whitney U test gives p < {ALPHA} and the 95 % bootstrap interval "
            "of the ratio of medians clears 1.", "",
            "| suite | benchmarks | geometric mean B/A | significantly faster | slower |",
@@ -206,10 +261,10 @@ def cmd_compare(args):
     raw = changes(a_dir, a_m, b_dir, b_m, jobs)
     if not raw:
         raise Error(f"runs '{args.a}' and '{args.b}' share no benchmark")
-    norm = drift(a_dir, a_m, b_dir, b_m) if args.normalise else None
-    found = changes(a_dir, a_m, b_dir, b_m, jobs, norm) if norm else raw
+    cal = calibrate(raw) if args.normalise else None
+    found = normalised(raw, cal) if cal else raw
     outdir = os.path.join(args.plots, f"compare-{args.a}-vs-{args.b}"
-                          + ("-normalised" if norm else ""))
+                          + ("-normalised" if cal else ""))
     os.makedirs(outdir, exist_ok=True)
     made = []
     for suite in sorted({c["suite"] for c in found}):
@@ -224,7 +279,8 @@ def cmd_compare(args):
             raise Error(f"compare.py failed on {job}: {r.stderr.strip()[-300:]}")
         atomic_write(os.path.join(outdir, f"compare.py-{job}.txt"), r.stdout)
     text = summary(args.a, args.b, found, differences(a_m, b_m),
-                   [p for p in made if p.endswith(".png")], norm, raw)
+                   [p for p in made if p.endswith(".png")], raw, cal,
+                   calibration_figures(a_dir, a_m, b_dir, b_m))
     atomic_write(os.path.join(outdir, "summary.md"), text)
     page = compare_report(outdir, f"kprim: {args.b} against {args.a}")
     print(text.split("\n## Panels")[0].rstrip())

@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""plots.py - a run's CSVs drawn with gnuplot into plots/<run>/."""
+"""plots.py - a run drawn with gnuplot into plots/<run>/, from its results
+folder alone (the CSVs, and the CPU count from a job's JSON): bars per
+implementation, sizes, strips of every repetition, scaling and fairness as
+small multiples, latency percentiles; then the run's report (report.py)."""
 
 import os
 import subprocess
