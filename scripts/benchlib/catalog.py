@@ -61,4 +61,4 @@ SUITES = _suites()
 
 # kprim's own implementations (the rest are peers, C11 and floors): plots draw them apart.
 KPRIM_IMPLS = ("kmalloc", "kvmalloc", "vmalloc", "cache", "kprim", "raw_spinlock", "spinlock",
-               "mutex", "smutex", "nowait", "pin_init")
+               "mutex", "smutex", "nowait", "pin_init", "load_unload")

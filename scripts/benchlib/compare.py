@@ -37,6 +37,7 @@ from .stats import geomean, ratio_interval, rng, u_test
 
 PANEL_ROWS = 40
 ALPHA = 0.05
+MIN_PEERS = 4       # --normalise: peer rows a job needs to measure its own noise band
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 5, 10,
          20, 50, 100)
 
@@ -85,7 +86,9 @@ def calibrate(raw):
     """Per job: its drift, the median B/A of its peers' rows, and its noise band,
     the largest factor by which any peer row moved away from that median. The
     peers' code is the same in both runs, so whatever they did is the machine's
-    noise: a kprim row counts as changed only beyond every peer of its job."""
+    noise: a kprim row counts as changed only beyond every peer of its job. A job
+    with fewer than MIN_PEERS peer rows cannot show its noise: it borrows the
+    median band of the others."""
     cal = {}
     for group in ordered_groups(raw):
         rows = [c for c in raw if c["group"] == group]
@@ -93,7 +96,12 @@ def calibrate(raw):
         logs = [math.log(c["ratio"]) for c in peers]
         centre = statistics.median(logs)
         cal[group] = {"drift": math.exp(centre), "peers": len(peers),
-                      "band": math.exp(max(abs(x - centre) for x in logs))}
+                      "band": math.exp(max(abs(x - centre) for x in logs))
+                      if len(peers) >= MIN_PEERS else None}
+    known = [c["band"] for c in cal.values() if c["band"] is not None]
+    for c in cal.values():
+        if c["band"] is None:
+            c["band"] = statistics.median(known) if known else 1.0
     return cal
 
 

@@ -343,6 +343,13 @@ def smoke_specs(tap, build, tmp):
     tap.check(m.get("spec", {}).get("digest") and os.path.exists(os.path.join(d, "spec.toml"))
               and open(os.path.join(d, "spec.toml")).read() == picked,
               "the run folder keeps the spec it ran and the manifest its digest", m.get("spec"))
+    commands = [j.get("command", "") for j in m.get("jobs", {}).values()]
+    r = sweep('interleave = "yes"\n[[job]]\nsuite = "ref"\n', "interleave")
+    tap.check(commands and all("--benchmark_enable_random_interleaving=true" in c
+                               for c in commands)
+              and r.returncode == 2 and "'interleave' wants true or false" in r.stderr,
+              "repetitions are interleaved over the job unless the spec says otherwise",
+              (commands, r.stderr))
     changed = picked.replace('impls = ["kmalloc"]', 'impls = ["glibc"]')
     r = sweep(changed, "picked")
     out = r.stdout + r.stderr

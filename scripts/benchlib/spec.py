@@ -10,6 +10,7 @@ every job; a job's own keys override them:
     mem = "local"            # or a list: local, remote, interleave
     placements = "compact"   # or a list: compact, scatter, cpus:LIST
     threads = "all"          # contended benchmarks: 1, 2, 4 .. every PU, or a list
+    interleave = true        # repetitions in random order across the job's benchmarks
 
     [[job]]
     suite = "locks_mt"             # required
@@ -35,7 +36,7 @@ from .catalog import SUITES
 from .common import Error
 
 DEFAULTS = {"repetitions": 5, "min_time": 0.1, "mem": "local", "placements": "compact",
-            "threads": "all"}
+            "threads": "all", "interleave": True}
 SHARED_KEYS = set(DEFAULTS)
 JOB_KEYS = SHARED_KEYS | {"suite", "name", "benchmarks", "impls", "sizes"}
 TOP_KEYS = SHARED_KEYS | {"description", "job"}
@@ -177,6 +178,9 @@ def _expand(c, where, job, defaults, cpus, numa_nodes):
     if not isinstance(min_time, (int, float)) or isinstance(min_time, bool) or min_time <= 0:
         c.problem(where, f"'min_time' wants a positive number of seconds, got {min_time!r}")
         ok = False
+    if not isinstance(v["interleave"], bool):
+        c.problem(where, f"'interleave' wants true or false, got {v['interleave']!r}")
+        ok = False
     mems = c.names(where, "mem", v["mem"], MEM_POLICIES)
     placements = c.names(where, "placements", v["placements"], None)
     ok = ok and mems is not None and placements is not None
@@ -220,5 +224,6 @@ def _expand(c, where, job, defaults, cpus, numa_nodes):
             out.append({"name": name + suffix, "suite": suite, "binary": info["binary"],
                         "placement": p, "mem": m, "repetitions": reps,
                         "min_time": float(min_time), "threads": threads,
+                        "interleave": v["interleave"],
                         "select": select, "where": where})
     return out

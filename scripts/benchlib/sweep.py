@@ -192,7 +192,7 @@ class Sweep:
     def definition(job):
         """What makes two runs of a job the same job (a resumed run compares it)."""
         return {k: job[k] for k in ("suite", "binary", "placement", "mem", "repetitions",
-                                     "min_time", "threads", "select", "filter")}
+                                     "min_time", "threads", "interleave", "select", "filter")}
 
     def run_job(self, m, index, total, spec_job):
         job, binary_name = spec_job["name"], spec_job["binary"]
@@ -207,6 +207,8 @@ class Sweep:
         cmd = [binary, f"--benchmark_filter={spec_job['filter']}",
                f"--benchmark_repetitions={reps}",
                f"--benchmark_min_time={spec_job['min_time']}",
+               # repetitions spread over the job's time, so that they see the host's drift
+               f"--benchmark_enable_random_interleaving={str(spec_job['interleave']).lower()}",
                f"--benchmark_out={tmp_json}", "--benchmark_out_format=json",
                f"--benchmark_context=kp_run={self.name},kp_job={job},"
                f"kp_git_commit={commit},kp_git_dirty={'yes' if dirty else 'no'}",
