@@ -19,7 +19,8 @@ set xlabel sprintf("time %s / %s (below 1: %s is faster)", bname, aname, bname)
 set ytics font ",9"
 set grid xtics lc rgb "#dddddd"
 set lmargin 46
-set key outside top center horizontal maxrows 1
+set tmargin 4
+set key at screen 0.5, screen 0.995 center top horizontal maxrows 1 samplen 1
 set arrow from 1, graph 0 to 1, graph 1 nohead dt 2 lc rgb "black"
 plot datafile using 3:1:4:5:6:ytic(2) with xerrorbars pt 7 ps 0.8 lc rgb variable notitle, \
 	NaN with points pt 7 lc rgb "#228833" title "significantly faster", \
