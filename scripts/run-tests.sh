@@ -156,8 +156,9 @@ for s in $stages; do
 		fi
 		;;
 	model)
-		stage "model: model-build tests"
+		stage "model: model-build tests, and the unit tests built with the model's seam"
 		build model model-tests && run_bins model build/model/tests/model_*
+		build model tests && run_bins "model unit" build/model/tests/test_*
 		;;
 	fuzz)
 		stage "fuzz: every fuzz target over its corpus (ASan+UBSan; the schedule targets with the model)"

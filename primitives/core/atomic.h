@@ -41,10 +41,12 @@
  * every access in other builds, goes straight to memory.
  */
 #ifdef KP_MODEL
-#define kp__load(p, mo)							\
-	({ uint64_t kp__lv;						\
-	   kp_sched_load((p), sizeof(*(p)), &kp__lv) ?			\
-		(__typeof__(*(p)))(uintptr_t)kp__lv : __atomic_load_n((p), (mo)); })
+/* A load's buffer slot has a name of its own: loads nest (a[kp_atomic_load(&i)]). */
+#define kp__load(p, mo)		kp__load_named(p, mo, __UNIQUE_ID(kp__lv))
+#define kp__load_named(p, mo, lv)					\
+	({ uint64_t lv;							\
+	   kp_sched_load((p), sizeof(*(p)), &lv) ?			\
+		(__typeof__(*(p)))(uintptr_t)lv : __atomic_load_n((p), (mo)); })
 #define kp__store(p, v, mo)						\
 	do {								\
 		__typeof__(*(p)) kp__sv = (v);				\

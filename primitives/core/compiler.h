@@ -46,6 +46,21 @@
  */
 #define barrier()		__asm__ __volatile__("" ::: "memory")
 
+/*
+ * The pointer argument n is recorded, never read or written through (GCC's
+ * access attribute): an address handed over before the object is set.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#define __address_only(n)	__attribute__((access(none, n)))
+#else
+#define __address_only(n)
+#endif
+
+/* A name no other expansion uses (include/linux/compiler_types.h). */
+#define __KP_PASTE(a, b)	a##b
+#define __KP_UNIQUE(prefix, n)	__KP_PASTE(prefix, n)
+#define __UNIQUE_ID(prefix)	__KP_UNIQUE(__UNIQUE_ID_##prefix, __COUNTER__)
+
 /* Leave a function out of fuzzing coverage (a byte scanner's branches say nothing). */
 #if defined(__clang__) && __clang_major__ >= 13
 #define __no_sanitize_coverage	__attribute__((no_sanitize("coverage")))

@@ -130,7 +130,7 @@ const struct kp_sched_ops *kp_sched_register(const struct kp_sched_ops *ops);
  * call's return address. Call kp_sched_point_op() instead.
  */
 void kp_sched_point_call(unsigned int kind, const volatile void *addr, unsigned int size,
-			 int order, uint64_t value);
+			 int order, uint64_t value) __address_only(2);
 /**
  * kp_sched_store_relaxed_call - kp_sched_store_relaxed()'s call into the scheduler
  * @addr: the word

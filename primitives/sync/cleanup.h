@@ -20,10 +20,6 @@
 #include "sync/smutex.h"
 #include "sync/spinlock.h"
 
-#define __KP_PASTE(a, b)	a##b
-#define __KP_UNIQUE(prefix, n)	__KP_PASTE(prefix, n)
-#define __UNIQUE_ID(prefix)	__KP_UNIQUE(__UNIQUE_ID_##prefix, __COUNTER__)
-
 /*
  * DEFINE_LOCK_GUARD_1(name, type, lock, unlock, extra...): a class named
  * name whose constructor takes a type * (as _T->lock) and runs lock, and
