@@ -6,7 +6,8 @@ A's (below 1: B is faster), an interval for it (a bootstrap of the ratio
 of medians over the repetitions: 95 %, 2,000 resamples, a fixed seed) and
 the Mann-Whitney U test's p-value of the two runs' repetitions (SciPy,
 exact for small samples): a change is called significant when p < 0.05
-and its interval clears 1. Per suite, the rows are drawn sorted on a log
+and its interval clears 1. A contended row runs for a fixed time: its
+ratio is A's rate over B's. Per suite, the rows are drawn sorted on a log
 axis, an interval per row, significant changes in colour, at most
 PANEL_ROWS rows per panel. summary.md gives the geometric mean per suite
 and the ten largest significant improvements and regressions, and says at
