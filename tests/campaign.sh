@@ -146,23 +146,35 @@ expect "coverage.sh reports primitives/ per file and per function, with HTML" "$
 		[ -f "$tmp/cov/html/index.html" ] && grep -q "^lines [0-9.]*% of" "$tmp/cov/total.txt"'
 # ---- AFL++ ----------------------------------------------------------------------------
 # fuzz_pin_init's only seed is one bit from the planted magic: AFL++'s
-# havoc flips it within a second.
+# havoc finds the crash within a second or two, most times (a night, not
+# a test, is where luck evens out: a miss is retried with a new campaign).
 mkdir -p "$tmp/afl-corpora/fuzz_pin_init"
 cp -r corpora/fuzz_refcount "$tmp/afl-corpora/"
 printf KPBUF > "$tmp/afl-corpora/fuzz_pin_init/near-planted"
-out=$(KPRIM_FUZZ_PLANTED_CRASH=fuzz_pin_init scripts/campaign --out "$tmp/out" --corpora "$tmp/afl-corpora" \
-	run afl --engine afl --hours 0.003 --jobs 2 --slice 5 --no-coverage \
-	--target fuzz_refcount --target fuzz_pin_init 2>&1); rc=$?
+afl_run() {
+	KPRIM_FUZZ_PLANTED_CRASH=fuzz_pin_init scripts/campaign --out "$tmp/out" \
+		--corpora "$tmp/afl-corpora" run "$1" --engine afl --hours 0.003 --jobs 2 --slice 5 \
+		--no-coverage --target fuzz_refcount --target fuzz_pin_init 2>&1
+}
+out=$(afl_run afl); rc=$?
 execs=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["per_target"]
 print(min(s[t]["execs"] for t in ("fuzz_refcount", "fuzz_pin_init")))' "$tmp/out/afl/state.json" 2>&1)
 expect "--engine afl: afl-fuzz runs the same targets, its queue joins the campaign corpus" "$out" \
 	eval '[ $rc -eq 0 ] && [ "${execs:-0}" -gt 1000 ] && [ $(files "$tmp/out/afl/corpus/fuzz_refcount") -gt 0 ] &&
 		has "$out" "building the targets with AFL++"'
-bug=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))
-print(len(b), *[(x["target"], x["kind"], x["flaky"]) for x in b])' "$tmp/out/afl/bugs.json" 2>&1)
-expect "--engine afl: AFL++'s crash goes through the same triage, one reproduced bug" "$bug" \
+bugs() {
+	python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))
+print(len(b), *[(x["target"], x["kind"], x["flaky"]) for x in b])' "$tmp/out/$1/bugs.json" 2>&1
+}
+run=afl bug=$(bugs afl)
+for retry in afl-again afl-third; do
+	[ "${bug%% *}" = 0 ] || break
+	out=$(afl_run "$retry"); run=$retry bug=$(bugs "$retry")
+done
+expect "--engine afl: AFL++'s crash goes through the same triage, one reproduced bug ($run)" "$bug
+$out" \
 	eval '[ "$bug" = "1 ('"'"'fuzz_pin_init'"'"', '"'"'INVARIANT'"'"', False)" ] &&
-		has "$(cat "$tmp"/out/afl/bugs/01-fuzz_pin_init-invariant/report.md 2>&1)" "reproduced: 3 of 3"'
+		has "$(cat "$tmp/out/$run"/bugs/01-fuzz_pin_init-invariant/report.md 2>&1)" "reproduced: 3 of 3"'
 
 # ---- mutants -------------------------------------------------------------------------
 out=$(scripts/mutants --check 2>&1); rc=$?
