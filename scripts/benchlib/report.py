@@ -18,7 +18,7 @@ import re
 
 import markdown
 
-from .common import atomic_write, latest_run, load_json, run_dir
+from .common import atomic_write, load_json, run_dir
 from .headline import headline_rows
 from .results import read_csvs
 
@@ -183,10 +183,3 @@ def panel_caption(stem):
             "its 95 % interval; green rows got significantly faster, red slower, grey did "
             "not change beyond the noise. Rows are sorted, so the largest changes sit at the "
             "two ends.")
-
-
-def cmd_report(args):
-    name = args.run or latest_run(args.results)
-    path = run_report(args.results, args.plots, name)
-    print(f"report: {path}")
-    return path

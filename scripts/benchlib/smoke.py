@@ -7,9 +7,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 
 from . import spec as specs
@@ -350,6 +352,29 @@ def smoke_specs(tap, build, tmp):
               and r.returncode == 2 and "'interleave' wants true or false" in r.stderr,
               "repetitions are interleaved over the job unless the spec says otherwise",
               (commands, r.stderr))
+    # Ctrl-C in the middle: the finished jobs stay, the message says how to resume
+    path = os.path.join(tmp, "stopped.toml")
+    with open(path, "w") as f:
+        f.write(picked)
+    p = subprocess.Popen(me + ["sweep", "--build", build, "--spec", path, "--run", "stopped",
+                               "--quick", "--quiet"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    manifest = os.path.join(results, "stopped", "manifest.json")
+    for _ in range(200):
+        if os.path.exists(manifest) and '"running"' in open(manifest).read():
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    states = [j.get("status") for j in json.load(open(manifest))["jobs"].values()] \
+        if os.path.exists(manifest) else []
+    tap.check(p.returncode == 130 and "interrupted" in states and
+              f"sweep --spec {path} --run stopped` resumes" in err,
+              "Ctrl-C stops a sweep, marks its job interrupted and says how to resume it", err)
+    r = sweep(picked, "stopped")
+    tap.check(r.returncode == 0 and "locks_mt" in r.stdout and
+              json.load(open(manifest))["jobs"]["alloc"].get("status") == "complete",
+              "the same command resumes it to the end", r.stdout + r.stderr)
     changed = picked.replace('impls = ["kmalloc"]', 'impls = ["glibc"]')
     r = sweep(changed, "picked")
     out = r.stdout + r.stderr

@@ -280,7 +280,8 @@ class Sweep:
                 if state.get("status") == "running":
                     state["status"] = "interrupted"
             self.save(self.m)
-        print(f"\ninterrupted: finished jobs are kept; `scripts/bench.py sweep --run "
+        spec = "" if self.spec_path == DEFAULT_SPEC else f" --spec {self.spec_path}"
+        print(f"\ninterrupted: finished jobs are kept; `scripts/bench.py sweep{spec} --run "
               f"{self.name}` resumes", file=sys.stderr)
         sys.exit(130)
 
