@@ -3,6 +3,9 @@
  * expect.c - what the fuzz targets share: the announced-reports handler,
  * and the entry point libFuzzer calls, which runs the target's
  * fuzz_one_input() after the test-only planted crash (expect.h).
+ * The checking functions carry no coverage instrumentation (their
+ * compares are the checker's, not the code's); the entry point does, so
+ * that libFuzzer's compare tracing still finds the planted magic.
  */
 #include <string.h>
 
