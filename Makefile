@@ -128,7 +128,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/%)
 # Keep helper objects between runs.
 .SECONDARY:
 
-.PHONY: all lib install install-check uninstall public-headers FORCE tests stress model-tests fuzz-build bench-build test fuzz deps bench sweep plots \
+.PHONY: preload all lib install install-check uninstall public-headers FORCE tests stress model-tests fuzz-build bench-build test fuzz deps bench sweep plots \
 	compare clean help campaign coverage mutants
 
 all: lib
@@ -136,6 +136,7 @@ all: lib
 help:
 	@echo "make lib       build $(BUILD)/libkprim.a (VARIANT=$(VARIANTS))"
 	@echo "make test      install what is missing, build every variant needed, run all tests"
+	@echo "make preload   libkprim-malloc.so and libkprim-pthread.so for LD_PRELOAD [VARIANT=release|debug]"
 	@echo "make fuzz      run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make campaign  fuzz every target on every core for HOURS (default 8) [NAME=name]"
 	@echo "make coverage  line coverage of primitives/ over every corpus (fuzz-out/coverage/)"
@@ -292,7 +293,40 @@ $(BUILD)/bench/shim/selftest: $(BUILD)/bench/shim/selftest.o $(BUILD)/bench/shim
 	$(call say,LD,$@)
 	$(Q)$(CXX) $^ -o $@ $(KP_LDFLAGS) -lbenchmark -lpthread
 
-bench-build: $(BENCH_BINS) $(BUILD)/bench/shim/selftest
+bench-build: $(BENCH_BINS) $(BUILD)/bench/shim/selftest $(BUILD)/bench/bench_workloads
+
+# The preload libraries (preload/, LD_PRELOAD into any program): the
+# library again as position-independent code with hidden symbols, so that
+# nothing of kprim's can clash with a program's names, each .so exporting
+# only what its version script lists (preload/<name>.map).
+PRELOAD_NAMES := malloc pthread
+PRELOAD_LIBS := $(PRELOAD_NAMES:%=$(BUILD)/libkprim-%.so)
+PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+PIC_CFLAGS := -fPIC -fvisibility=hidden
+$(PIC_OBJS): KP_CFLAGS += -DKP_BUILDING_LIBRARY
+
+$(BUILD)/pic/%.o: %.c $(CONFIG_H)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(KP_CFLAGS) $(PIC_CFLAGS) -c $< -o $@
+
+$(BUILD)/libkprim-%.so: $(BUILD)/pic/preload/%.o $(PIC_OBJS) preload/%.map
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared -Wl,--version-script=preload/$*.map -Wl,-z,now -Wl,-z,defs -o $@ \
+		$< $(PIC_OBJS) $(ldflags.$(VARIANT)) $(LDFLAGS) $(KP_LIBS)
+
+# The workload suite (bench/workloads.py): real programs under the preloads.
+$(BUILD)/bench/bench_workloads: bench/workloads.py $(PRELOAD_LIBS)
+	$(call say,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's|@SRCDIR@|$(CURDIR)|' $< > $@.tmp && chmod 755 $@.tmp && mv -f $@.tmp $@
+
+ifneq ($(filter release debug,$(VARIANT)),)
+preload: $(PRELOAD_LIBS)
+else
+preload:
+	@echo "make preload: the preload libraries build in VARIANT=release or debug" >&2; exit 2
+endif
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_HELPERS) $(LIB) $(CONFIG_H)
 	$(call say,LD,$@)

@@ -40,6 +40,8 @@ packages=(
 	libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev	# allocator peers
 	libck-dev					# Concurrency Kit lock peers
 	afl++						# scripts/campaign --engine afl
+	time sqlite3 lua5.4 xz-utils zstd redis-server redis-tools	# workloads: allocators
+	sysbench pigz memcached libmemcached-tools stress-ng		# workloads: locks
 )
 
 missing=()

@@ -9,7 +9,10 @@
 # with each variant's pkg-config file alone, mismatched headers and
 # libraries refused, release and debug installed into a temporary prefix,
 # the examples built there and their output checked, uninstall leaving the
-# prefix empty: tests/install.sh), bench (a minimal run of every
+# prefix empty: tests/install.sh), preload (the LD_PRELOAD libraries under
+# test programs built with plain cc and under real programs, the debug
+# variant's reports through them, the quick workload suite under the debug
+# preloads: tests/preload.sh), bench (a minimal run of every
 # benchmark binary with its JSON checked, a quick sweep, every plot script
 # rendered, compare.py loading the JSON, and the bad-input checks). Each test binary prints
 # TAP; its output is shown indented under its stage, every "ok"/"not ok"
@@ -18,7 +21,7 @@
 # "N passed, N failed"; the exit status is non-zero if anything failed.
 set -uo pipefail
 
-ALL_STAGES="deps build debug asan tsan model fuzz campaign install bench"
+ALL_STAGES="deps build debug asan tsan model fuzz campaign install preload bench"
 
 usage() {
 	cat <<USAGE
@@ -210,6 +213,10 @@ for s in $stages; do
 	install)
 		stage "install: pkg-config clients of every variant, mismatches, install, examples"
 		run_tap "install" tests/install.sh --jobs "$jobs"
+		;;
+	preload)
+		stage "preload: libkprim-malloc.so and libkprim-pthread.so under test and real programs"
+		run_tap "preload" tests/preload.sh
 		;;
 	bench)
 		stage "bench: smoke run of every benchmark, sweep, plots and compare"

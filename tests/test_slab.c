@@ -6,7 +6,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "alloc/slub.h"
 #include "kp_test.h"
@@ -665,6 +670,67 @@ static void test_free_past_last_object_refused(void **state)
 	assert_true(tails_refused >= 8);	/* the geometries give tails: the test tested */
 }
 
+/*
+ * fork() while another thread holds a cache's list_lock (kmemleak printing
+ * that cache's objects to a stream that stalls): the handlers make fork
+ * wait for it, so the child, which allocates enough to need the lock,
+ * gets it. Without them the child would spin on a lock whose holder does
+ * not exist there (alarm() ends it: the test fails, it does not hang).
+ */
+static atomic_int report_stalled;
+
+static ssize_t stall_on_cache(void *cookie, const char *buf, size_t len)
+{
+	(void)cookie;
+	if (memmem(buf, len, "fork-test", 9) && !atomic_exchange(&report_stalled, 1))
+		usleep(300 * 1000);
+	return (ssize_t)len;
+}
+
+static void *report_slowly(void *arg)
+{
+	FILE *out = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = stall_on_cache });
+
+	setvbuf(out, NULL, _IONBF, 0);	/* each line written while the lock is held */
+	kp_kmemleak_report(out);
+	fclose(out);
+	return arg;
+}
+
+static void test_fork_while_a_lock_is_held(void **state)
+{
+	struct kmem_cache *s = kmem_cache_create("fork-test", 64, 0, 0, NULL);
+	void *live = kmem_cache_alloc(s, GFP_KERNEL);
+	pthread_t reporter;
+	int status = -1;
+	pid_t pid;
+
+	(void)state;
+	atomic_store(&report_stalled, 0);
+	assert_int_equal(pthread_create(&reporter, NULL, report_slowly, NULL), 0);
+	while (!atomic_load(&report_stalled))
+		usleep(1000);
+	pid = fork();
+	if (pid == 0) {
+		void *objs[600];
+
+		alarm(5);
+		for (int round = 0; round < 4; round++) {
+			for (int i = 0; i < 600; i++)
+				objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+			for (int i = 0; i < 600; i++)
+				kmem_cache_free(s, objs[i]);
+		}
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pthread_join(reporter, NULL);
+	kmem_cache_free(s, live);
+	kmem_cache_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,6 +755,7 @@ int main(void)
 		slab_test(test_double_free_of_hot_object_refused),
 		slab_test(test_object_start_test_is_exact),
 		slab_test(test_free_past_last_object_refused),
+		slab_test(test_fork_while_a_lock_is_held),
 	};
 
 	return kp_run_tests("slab", tests);

@@ -11,6 +11,7 @@
  * krealloc follows mm/slab_common.c: in place while the bucket fits, never
  * to a smaller bucket; otherwise allocate, copy, free.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,7 @@ static unsigned int kmalloc_cache_size(unsigned int index)
 	return index == 1 ? 96 : index == 2 ? 192 : 1u << index;
 }
 
-__attribute__((constructor)) static void create_kmalloc_caches(void)
+static void create_kmalloc_caches(void)
 {
 	char name[32];
 
@@ -62,6 +63,23 @@ __attribute__((constructor)) static void create_kmalloc_caches(void)
 					  SLAB_KMALLOC, NULL, (int)i))
 			abort();
 	}
+}
+
+static pthread_once_t kmalloc_caches_once = PTHREAD_ONCE_INIT;
+
+/*
+ * At start-up, or at the first kmalloc if that comes sooner: a preloaded
+ * malloc is called by other libraries' constructors, which may run before
+ * this one (slab_alloc_slowpath() finds the cache missing and calls here).
+ */
+void kmalloc_caches_init(void)
+{
+	pthread_once(&kmalloc_caches_once, create_kmalloc_caches);
+}
+
+__attribute__((constructor)) static void kmalloc_init(void)
+{
+	kmalloc_caches_init();
 }
 
 /* ---- large blocks ---------------------------------------------------------------- */

@@ -3,7 +3,7 @@
  * page.c - page blocks, the page map, NUMA binding and memory pressure.
  *
  * Every page lies in the arena (page.h), one PROT_NONE reservation made
- * at start-up, so that the page map is a single array and kfree() finds
+ * at start-up or at the first allocation, whichever comes first, so that the page map is a single array and kfree() finds
  * a pointer's entry with one subtraction and one compare (the two-level
  * table it replaces cost a dependent load and two more tests). Ranges of
  * 2^order pages are cut from the arena's unused end, aligned to their size
@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +51,23 @@ static size_t map_writable;		/* bytes of the map made writable */
 static void *free_ranges[RANGE_ORDERS];	/* unmapped, linked through the head entry's owner */
 static DEFINE_RAW_SPINLOCK(range_lock);
 
+static bool arena_tried;
+
 /*
- * Reserved before main() and before other constructors (priority 101
- * comes first), so base and map are set while the process has one thread
- * and never change: lookups read them plainly.
+ * Reserved at the first page range asked for, under range_lock (a
+ * preloaded malloc is called by other libraries' constructors before
+ * kprim's own have run), or else by the constructor below, before main().
+ * base and map are written before the first release store of
+ * kp_arena.pages, which every lookup loads first with acquire: a lookup
+ * that can find a page sees them, and they never change afterwards.
+ * A failure is said with write(): stdio may allocate.
  */
-__attribute__((constructor(101))) static void arena_reserve(void)
+static void arena_reserve_locked(void)
 {
+	static const char fail[] = "kprim: cannot reserve an arena of even 4 GiB: "
+				   "every allocation will fail\n";
+
+	arena_tried = true;
 	for (unsigned int shift = ARENA_MAX_SHIFT; shift >= ARENA_MIN_SHIFT; shift -= 2) {
 		char *p = mmap(NULL, ARENA_MAP_BYTES + BLOCK_ALIGN + (1UL << shift), PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -75,8 +86,18 @@ __attribute__((constructor(101))) static void arena_reserve(void)
 		arena_size = 1UL << (shift - PAGE_SHIFT);
 		return;
 	}
-	fprintf(stderr, "kprim: cannot reserve an arena of even %lu MiB: every allocation "
-		"will fail\n", (1UL << ARENA_MIN_SHIFT) >> 20);
+	_Static_assert(ARENA_MIN_SHIFT == 32, "the message says 4 GiB");
+	if (write(STDERR_FILENO, fail, sizeof(fail) - 1) < 0)
+		return;
+}
+
+/* Priority 101 comes before other constructors of the same object. */
+__attribute__((constructor(101))) static void arena_reserve(void)
+{
+	raw_spin_lock(&range_lock);
+	if (!arena_tried)
+		arena_reserve_locked();
+	raw_spin_unlock(&range_lock);
 }
 
 /* Make the map entries of the first pages pages writable; under range_lock. */
@@ -102,6 +123,8 @@ void *kp_range_alloc(unsigned int order)
 	if (order >= RANGE_ORDERS)
 		return NULL;
 	raw_spin_lock(&range_lock);
+	if (unlikely(!arena_tried))
+		arena_reserve_locked();
 	addr = free_ranges[order];
 	if (addr) {
 		free_ranges[order] = kp_page_lookup(addr)->owner;
@@ -292,31 +315,36 @@ void kp_pages_uncharge(size_t bytes)
 
 static int nr_nodes;
 
+/*
+ * Read with open() and read(), not stdio: the allocator's slow paths ask,
+ * and a preloaded malloc must not call back into itself.
+ */
 int kp_nr_nodes(void)
 {
 	int n = kp_atomic_load(&nr_nodes, KP_RELAXED);
 	char buf[256];
-	FILE *f;
+	ssize_t len;
+	int fd;
 
 	if (n)
 		return n;
 	n = 1;
-	f = fopen("/sys/devices/system/node/online", "r");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f)) {
-			/* "0", "0-3" or "0,2-5": one past the highest node */
-			for (char *p = buf; *p; ) {
-				long v = strtol(p, &p, 10);
+	fd = open("/sys/devices/system/node/online", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[len > 0 ? len : 0] = '\0';
+		/* "0", "0-3" or "0,2-5": one past the highest node */
+		for (char *p = buf; *p; ) {
+			long v = strtol(p, &p, 10);
 
-				if (v + 1 > n)
-					n = (int)v + 1;
-				if (*p == ',' || *p == '-')
-					p++;
-				else
-					break;
-			}
+			if (v + 1 > n)
+				n = (int)v + 1;
+			if (*p == ',' || *p == '-')
+				p++;
+			else
+				break;
 		}
-		fclose(f);
 	}
 	kp_atomic_store(&nr_nodes, n, KP_RELAXED);
 	return n;
@@ -523,4 +551,14 @@ void kp_meta_free(void *p)
 	*(void **)p = meta_free_list;
 	meta_free_list = p;
 	raw_spin_unlock(&meta_lock);
+}
+
+/* ---- fork ------------------------------------------------------------------------------ */
+
+unsigned int kp_pages_fork_locks(struct qspinlock **locks)
+{
+	locks[0] = &range_lock.raw_lock;
+	locks[1] = &free_lock.raw_lock;
+	locks[2] = &meta_lock.raw_lock;
+	return KP_PAGES_FORK_LOCKS;
 }

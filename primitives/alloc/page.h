@@ -23,6 +23,8 @@
 #include "alloc/gfp.h"
 #include "core/atomic.h"
 
+struct qspinlock;
+
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)
 #define PAGE_MASK	(~(PAGE_SIZE - 1))
@@ -196,6 +198,14 @@ void kp_range_free(void *addr, unsigned int order);
  */
 void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp);
 void kp_pages_free(void *addr, unsigned int order);
+/*
+ * kp_pages_fork_locks - the page allocator's lock words, for fork() handlers
+ * @locks: filled with them (KP_PAGES_FORK_LOCKS)
+ *
+ * Return: how many (kmem_fork_prepare() takes them with the slab layer's).
+ */
+#define KP_PAGES_FORK_LOCKS	3
+unsigned int kp_pages_fork_locks(struct qspinlock **locks);
 /**
  * kp_zero_range - zero memory kprim mapped, dropping whole pages of big spans
  * @addr: the start

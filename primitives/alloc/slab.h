@@ -357,4 +357,22 @@ static inline void *krealloc_array(void *p, size_t n, size_t size, gfp_t flags)
  */
 size_t kp_kmemleak_report(FILE *out);
 
+/**
+ * kmem_fork_prepare - hold every allocator lock over fork()
+ *
+ * With kmem_fork_parent() and kmem_fork_child(), the pthread_atfork()
+ * handlers kprim registers at start-up (glibc's malloc does the same,
+ * ptmalloc_lock_all()): the child of a threaded program has one thread,
+ * and a lock another thread held at the fork would stay held there
+ * forever. The parent gives the locks back; the child makes them new,
+ * forgetting the waiters that were the parent's other threads. What
+ * those threads had cached in their sheaves is lost to the child, not
+ * corrupted. Not a kernel call.
+ *
+ * Context: process context, no kprim lock held.
+ */
+void kmem_fork_prepare(void);
+void kmem_fork_parent(void);
+void kmem_fork_child(void);
+
 #endif /* KPRIM_ALLOC_SLAB_H */

@@ -991,9 +991,19 @@ void *slab_alloc_failed(struct kmem_cache *s, gfp_t gfp)
 	return NULL;
 }
 
+/* A kmalloc cache asked for before kprim's constructors ran: made now. */
+static __noinline __cold struct kmem_cache *cache_on_first_use(size_t cpu_offset)
+{
+	size_t id = cpu_offset / sizeof(struct kmem_cache_cpu);
+
+	if (id < KMALLOC_CACHE_IDS)
+		kmalloc_caches_init();
+	return kp_atomic_load(&kp_slab_caches[id], KP_ACQUIRE);
+}
+
 /*
- * What slab_alloc()'s fast path does not: fault injection, setting up the
- * task, debug caches, a node asked for (straight from the slab layer, as
+ * What slab_alloc()'s fast path does not: a kmalloc cache not made yet,
+ * fault injection, setting up the task, debug caches, a node asked for (straight from the slab layer, as
  * the kernel's sheaves serve only NUMA_NO_NODE), an empty main sheaf.
  */
 void *slab_alloc_slowpath(size_t cpu_offset, gfp_t gfp, int node, void *caller, size_t orig_size)
@@ -1002,6 +1012,9 @@ void *slab_alloc_slowpath(size_t cpu_offset, gfp_t gfp, int node, void *caller, 
 	struct kp_task *task = kp_current();
 	struct kmem_cache_cpu *c;
 	void *obj;
+
+	if (unlikely(!s) && !(s = cache_on_first_use(cpu_offset)))
+		return NULL;
 
 	if (kp_should_failslab(s->object_size, gfp))
 		return slab_alloc_failed(s, gfp);
@@ -1547,6 +1560,67 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		}
 	}
 	kp_pages_free(s, KMEM_CACHE_ORDER);
+}
+
+/* ---- fork ------------------------------------------------------------------------------ */
+
+#define FORK_LOCKS_MAX	(1 + KP_MAX_CACHES * (1 + 2 * KP_MAX_NODES) + KP_PAGES_FORK_LOCKS + 1)
+
+static struct qspinlock *fork_locks[FORK_LOCKS_MAX];	/* under slab_mutex */
+static unsigned int nr_fork_locks;
+
+/*
+ * slab_mutex first (the cache list holds still, and no spinlock is ever
+ * held around it), then every spinlock word, in the order the paths nest
+ * them: debug_lock before list_lock (alloc_debug()), list_lock before
+ * task_lock and the barn's lock (for_each_live_object()), the page
+ * allocator's under any of those (a slab allocated under debug_lock), and
+ * lockdep's graph innermost. No path holds two caches' locks, so caches
+ * come in any order. The words are taken without lockdep: one class per
+ * init site, and every node's list_lock at once is nesting it would
+ * rightly call recursive.
+ */
+void kmem_fork_prepare(void)
+{
+	unsigned int n = 0;
+
+	mutex_lock(&slab_mutex);
+	for (struct kmem_cache *s = caches; s; s = s->next)
+		fork_locks[n++] = &s->debug_lock.raw_lock;
+	for (struct kmem_cache *s = caches; s; s = s->next)
+		for (int i = 0; i < kp_nr_nodes(); i++)
+			fork_locks[n++] = &s->node[i].list_lock.raw_lock;
+	fork_locks[n++] = &task_lock.raw_lock;
+	for (struct kmem_cache *s = caches; s; s = s->next)
+		for (int i = 0; i < kp_nr_nodes(); i++)
+			fork_locks[n++] = &s->node[i].barn.lock.raw_lock;
+	n += kp_pages_fork_locks(&fork_locks[n]);
+	if (lockdep_fork_lock())
+		fork_locks[n++] = lockdep_fork_lock();
+	nr_fork_locks = n;
+	for (unsigned int i = 0; i < n; i++)
+		queued_spin_lock(fork_locks[i]);
+}
+
+void kmem_fork_parent(void)
+{
+	for (unsigned int i = nr_fork_locks; i--; )
+		queued_spin_unlock(fork_locks[i]);
+	mutex_unlock(&slab_mutex);
+}
+
+/* The whole word, not the locked byte: the parent's queued waiters are gone. */
+void kmem_fork_child(void)
+{
+	for (unsigned int i = nr_fork_locks; i--; )
+		kp_atomic_store(&fork_locks[i]->val, 0, KP_RELEASE);
+	kp_mutex_fork_child(&slab_mutex);
+	mutex_unlock(&slab_mutex);
+}
+
+__attribute__((constructor)) static void kmem_fork_register(void)
+{
+	pthread_atfork(kmem_fork_prepare, kmem_fork_parent, kmem_fork_child);
 }
 
 /*

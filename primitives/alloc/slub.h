@@ -373,5 +373,7 @@ void warn_alloc(size_t size, gfp_t gfp, const char *what);
 gfp_t kmalloc_fix_flags(gfp_t flags) __attribute__((cold));
 /* Print the large kmalloc blocks still live; returns how many. */
 size_t kmalloc_large_report(FILE *out);
+/* Make the kmalloc caches if nobody has yet (kmalloc.c): a first kmalloc may come before constructors. */
+void kmalloc_caches_init(void);
 
 #endif /* KPRIM_ALLOC_SLUB_H */

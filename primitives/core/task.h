@@ -105,7 +105,18 @@ void kp_task_hook_exit(struct kp_task *t);
  */
 void kp_task_exit(struct kp_task *t);
 
-extern __thread struct kp_task kp_thread_task __attribute__((tls_model("local-exec")));
+/*
+ * Local-exec TLS (one %fs-relative load) in programs; a shared object
+ * (libkprim-malloc.so and friends: -fPIC, not -fPIE) cannot use it and
+ * takes initial-exec, which a preloaded library may (the loader sizes
+ * the static TLS block for it).
+ */
+#if defined(__PIC__) && !defined(__PIE__)
+#define KP_TLS_MODEL	"initial-exec"
+#else
+#define KP_TLS_MODEL	"local-exec"
+#endif
+extern __thread struct kp_task kp_thread_task __attribute__((tls_model(KP_TLS_MODEL)));
 
 /**
  * kp_current - the running task's context

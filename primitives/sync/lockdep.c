@@ -51,6 +51,11 @@ bool lockdep_enabled(void)
 	return kp_atomic_load(&debug_locks, KP_RELAXED);
 }
 
+struct qspinlock *lockdep_fork_lock(void)
+{
+	return &graph_lock;
+}
+
 unsigned int lockdep_nr_classes(void)
 {
 	return kp_atomic_load(&nr_classes, KP_RELAXED);

@@ -48,6 +48,8 @@ struct lockdep_map {
 
 #define MAX_LOCKDEP_KEYS	512	/* classes; the kernel has 8191 */
 
+struct qspinlock;
+
 #ifdef KP_LOCKDEP
 
 #define STATIC_LOCKDEP_MAP_INIT(_name, _key)	{ .key = (_key), .name = (_name) }
@@ -132,6 +134,13 @@ void lockdep_reset(void);
  * (it prints one warning then, as the kernel's does), true otherwise.
  */
 bool lockdep_enabled(void);
+/*
+ * lockdep_fork_lock - the graph's own lock word, for fork() handlers
+ *
+ * kmem_fork_prepare() holds it over fork() with the allocator's locks, so
+ * the child finds the graph whole; NULL without lockdep (the stub below).
+ */
+struct qspinlock *lockdep_fork_lock(void);
 /**
  * lockdep_nr_classes - how many lock classes are registered
  *
@@ -195,6 +204,11 @@ static inline bool lock_release(struct lockdep_map *map, void *ip)
 #define lockdep_assert_held(l)	((void)(l))
 #define lockdep_set_class_and_name(l, key, name)	((void)(l), (void)(key), (void)(name))
 #define lockdep_set_class(l, key)	((void)(l), (void)(key))
+
+static inline struct qspinlock *lockdep_fork_lock(void)
+{
+	return NULL;
+}
 
 #endif /* KP_LOCKDEP */
 

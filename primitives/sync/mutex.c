@@ -79,6 +79,14 @@ int __mutex_pin_init(void *slot, const void *arg)
 	return 0;
 }
 
+void kp_mutex_fork_child(struct mutex *lock)
+{
+	kp_atomic_store(&lock->osq.val, 0, KP_RELAXED);
+	kp_atomic_store(&lock->wait_lock.raw_lock.val, 0, KP_RELAXED);
+	lock->wait_first = lock->wait_last = NULL;
+	kp_atomic_store(&lock->owner, (uintptr_t)kp_current(), KP_RELAXED);
+}
+
 void mutex_destroy(struct mutex *lock)
 {
 	if (unlikely(mutex_is_locked(lock))) {

@@ -118,6 +118,16 @@ bool __mutex_trylock_slow(struct mutex *lock);
  * Context: any; nobody may be waiting on @lock.
  */
 void mutex_destroy(struct mutex *lock);
+/*
+ * kp_mutex_fork_child - after fork(), in the child: forget the parent's waiters
+ * @lock: a mutex this task holds, taken before the fork (a pthread_atfork()
+ *        prepare handler)
+ *
+ * The threads that spun or slept on @lock in the parent do not exist in
+ * the child; mutex_unlock() must hand the lock to none of them. Not a
+ * kernel call: kernel tasks do not fork an address space mid-lock.
+ */
+void kp_mutex_fork_child(struct mutex *lock);
 
 int __mutex_pin_init(void *slot, const void *arg);
 

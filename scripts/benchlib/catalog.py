@@ -5,6 +5,11 @@ smoke test checks they all ran), and per suite its binary, operations and
 implementations, which sweep specs are checked against. What a sweep runs
 is a spec's business (sweeps/*.toml, spec.py)."""
 
+import importlib.util
+import os
+
+from .common import ROOT
+
 # kprim's allocators and the four peers install-deps.sh provides.
 ALLOC_IMPLS = ["kmalloc", "kvmalloc", "glibc", "jemalloc", "mimalloc", "tcmalloc"]
 # kprim's locks, the floor and the pthread and Concurrency Kit peers.
@@ -38,11 +43,28 @@ EXPECTED = {
 }
 
 
+def _workload_names():
+    """Every name bench/workloads.py can run (its tables: one place for them)."""
+    spec = importlib.util.spec_from_file_location(
+        "kp_workloads", os.path.join(ROOT, "bench", "workloads.py"))
+    w = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(w)
+    return [f"{suite}/{prog}/{impl}" for suite, progs, impls in
+            (("workload", w.ALLOC_WORKLOADS, w.ALLOCATORS),
+             ("workload_locks", w.LOCK_WORKLOADS, w.LOCKS))
+            for prog in progs for impl in impls]
+
+
+# Real programs under the preloads: what a machine has installed decides
+# what runs, so the smoke test does not expect them all.
+WORKLOADS = {"bench_workloads": _workload_names()}
+
+
 def _suites():
     """suite -> binary, operations and implementations in registration order,
     and whether its benchmarks take a size or run on several threads."""
     suites = {}
-    for binary, names in EXPECTED.items():
+    for binary, names in list(EXPECTED.items()) + list(WORKLOADS.items()):
         for name in names:
             suite, op, impl = name.split("/")[:3]
             s = suites.setdefault(suite, {"binary": binary, "ops": [], "impls": []})
@@ -62,3 +84,5 @@ SUITES = _suites()
 # kprim's own implementations (the rest are peers, C11 and floors): plots draw them apart.
 KPRIM_IMPLS = ("kmalloc", "kvmalloc", "vmalloc", "cache", "kprim", "raw_spinlock", "spinlock",
                "mutex", "smutex", "nowait", "pin_init", "load_unload")
+# The peer each workload row is normalised to (mimalloc-bench's plots).
+WORKLOAD_BASE = {"workload": "glibc", "workload_locks": "pthread"}
