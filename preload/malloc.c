@@ -5,10 +5,12 @@
  *
  * Every call allocates as a kernel caller with GFP_KERNEL would (blocking
  * allowed; __GFP_NOWARN, since a program's failed malloc is the program's
- * to report): up to KMALLOC_MAX_CACHE_SIZE from the kmalloc caches,
- * above that kvmalloc's order (a 2^order block of pages up to
- * KMALLOC_MAX_SIZE, else a vmalloc area), and __vmalloc past INT_MAX,
- * which kvmalloc refuses (mm/util.c). What C asks for beyond the kernel:
+ * to report): up to KMALLOC_MAX_CACHE_SIZE from the kmalloc caches, or
+ * from caches of its own between their buckets (size_caches),
+ * above that kvmalloc (a 2^order block of pages), and from 128 KiB a
+ * vmalloc area (VMALLOC_FROM: kvmalloc's kmalloc try would keep the
+ * pages of every size a growing buffer had). What C asks for beyond the
+ * kernel:
  *
  * - malloc(0) is a unique pointer (kmalloc(0)'s ZERO_SIZE_PTR is one
  *   address for everyone), realloc(p, 0) frees p and returns NULL, as
@@ -37,6 +39,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,14 +62,99 @@ static __always_inline bool is_kprim(const void *p)
 	return kp_page_lookup(p) != NULL;
 }
 
-static void *alloc_bytes(size_t size)
+/*
+ * Size classes between kmalloc's buckets, as a kernel subsystem makes a
+ * cache for its own objects: a 45-byte sqlite record would otherwise take
+ * a 64-byte bucket and a 4.2 KiB page an 8 KiB one. With kmalloc's own
+ * the classes are four per doubling from 32 bytes (jemalloc's spacing).
+ * Each is a kmalloc-style cache (SLAB_KMALLOC: debug builds track the size
+ * asked for and red-zone the rest), made at the first malloc; size_caches
+ * maps a size, in 16-byte steps, to its cache, NULL where kmalloc's bucket
+ * is the class.
+ */
+static const unsigned int extra_sizes[] = {
+	48, 80, 112, 160, 224, 320, 384, 448, 640, 768, 896,
+	1280, 1536, 1792, 2560, 3072, 3584, 5120, 6144, 7168,
+};
+#define NR_EXTRA	(sizeof(extra_sizes) / sizeof(extra_sizes[0]))
+#define CLASS_STEP	16
+
+static struct kmem_cache *size_caches[KMALLOC_MAX_CACHE_SIZE / CLASS_STEP + 1];
+static bool classes_ready;
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+
+/* mm/slab_common.c's bucket for n: 8 and 16, 96 and 192 beside the powers of two. */
+static size_t kmalloc_bucket(size_t n)
 {
+	if (n <= 8)
+		return 8;
+	if (n > 64 && n <= 96)
+		return 96;
+	if (n > 128 && n <= 192)
+		return 192;
+	return 1UL << (64 - __builtin_clzl(n - 1));
+}
+
+static void make_classes(void)
+{
+	struct kmem_cache *caches[NR_EXTRA];
+	char name[32];
+
+	for (size_t i = 0; i < NR_EXTRA; i++) {
+		snprintf(name, sizeof(name), "malloc-%u", extra_sizes[i]);
+		caches[i] = kmem_cache_create(name, extra_sizes[i], MALLOC_ALIGN, SLAB_KMALLOC, NULL);
+	}
+	for (size_t step = 1; step < sizeof(size_caches) / sizeof(size_caches[0]); step++) {
+		size_t n = step * CLASS_STEP, i = 0;
+
+		while (i < NR_EXTRA && extra_sizes[i] < n)
+			i++;
+		if (i < NR_EXTRA && extra_sizes[i] < kmalloc_bucket(n))
+			size_caches[step] = caches[i];	/* NULL if it could not be made */
+	}
+	kp_atomic_store(&classes_ready, true, KP_RELEASE);
+}
+
+/*
+ * From glibc's mmap threshold up, a vmalloc area: its pages go back to the
+ * system when it is freed (a large kmalloc block waits, mapped, for reuse),
+ * and vrealloc() grows it in place within its range or moves its pages
+ * with mremap(), not a copy: a buffer doubled again and again (sqlite's
+ * sorter, Python's lists) holds one copy of itself, not every size it had.
+ */
+#define VMALLOC_FROM	(128UL << 10)
+
+static __noinline void *alloc_big(size_t size, gfp_t gfp)
+{
+	if (!size)
+		return kmalloc(1, gfp);	/* unique, not ZERO_SIZE_PTR */
+	if (size >= VMALLOC_FROM)
+		return __vmalloc(size, gfp);
+	return kvmalloc(size, gfp);
+}
+
+static void *alloc_bytes(size_t size, gfp_t gfp);
+
+static __noinline void *alloc_first(size_t size, gfp_t gfp)
+{
+	pthread_once(&classes_once, make_classes);
+	return alloc_bytes(size, gfp);
+}
+
+/* gfp: MALLOC_GFP, with __GFP_ZERO for calloc. */
+static __always_inline void *alloc_bytes(size_t size, gfp_t gfp)
+{
+	struct kmem_cache *s;
 	void *p;
 
-	if (unlikely(size > INT_MAX))
-		p = __vmalloc(size, MALLOC_GFP);
-	else
-		p = kvmalloc(size ? size : 1, MALLOC_GFP);
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
+		if (unlikely(!kp_atomic_load(&classes_ready, KP_ACQUIRE)))
+			return alloc_first(size, gfp);
+		s = size_caches[(size + CLASS_STEP - 1) / CLASS_STEP];
+		p = s ? kmalloc_from_cache(s, size, gfp) : kmalloc(size, gfp);
+	} else {
+		p = alloc_big(size, gfp);
+	}
 	if (unlikely(!p))
 		errno = ENOMEM;
 	return p;
@@ -90,14 +178,14 @@ static void *align_alloc(size_t align, size_t size)
 	void *p;
 
 	if (align <= MALLOC_ALIGN)
-		return alloc_bytes(size > MALLOC_ALIGN / 2 ? size : MALLOC_ALIGN);
+		return alloc_bytes(size > MALLOC_ALIGN / 2 ? size : MALLOC_ALIGN, MALLOC_GFP);
 	if (align > MAX_ALIGN || need > SIZE_MAX / 2) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	/* A power of two: a naturally aligned bucket, block or area. */
 	need = 1UL << (64 - __builtin_clzl(need - 1));
-	p = alloc_bytes(need);
+	p = alloc_bytes(need, MALLOC_GFP);
 	if (p && ((uintptr_t)p & (align - 1))) {	/* a vmalloc area above MAX_ALIGN */
 		kvfree(p);
 		errno = ENOMEM;
@@ -108,15 +196,18 @@ static void *align_alloc(size_t align, size_t size)
 
 EXPORT void *malloc(size_t size)
 {
-	return alloc_bytes(size);
+	return alloc_bytes(size, MALLOC_GFP);
 }
 
 EXPORT void free(void *p)
 {
+	struct kp_page *pg = kp_page_lookup(p);
 	int saved = errno;
 
-	if (likely(is_kprim(p)))
-		kvfree(p);
+	if (likely(pg && pg->type != KP_PAGE_VMALLOC))
+		kfree(p);	/* reports what is no kmalloc object */
+	else if (pg)
+		vfree(p);
 	else if (p)
 		__libc_free(p);
 	errno = saved;
@@ -125,44 +216,46 @@ EXPORT void free(void *p)
 EXPORT void *calloc(size_t n, size_t size)
 {
 	size_t bytes;
-	void *p;
 
 	if (unlikely(__builtin_mul_overflow(n, size, &bytes))) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (unlikely(bytes > INT_MAX))
-		p = __vmalloc(bytes, MALLOC_GFP | __GFP_ZERO);
-	else
-		p = kvzalloc(bytes ? bytes : 1, MALLOC_GFP);
-	if (unlikely(!p))
-		errno = ENOMEM;
-	return p;
+	return alloc_bytes(bytes, MALLOC_GFP | __GFP_ZERO);
 }
 
+/*
+ * In place where the object has room (krealloc(), which keeps a debug
+ * cache's red zone after the new size), a vmalloc area by vrealloc();
+ * otherwise a new object of the size's own class (alloc_bytes(): the
+ * classes and VMALLOC_FROM, which krealloc's power-of-two bucket would
+ * miss), the contents copied, the old one freed.
+ */
 EXPORT void *realloc(void *p, size_t size)
 {
+	size_t keep;
 	void *n;
 
 	if (!p)
-		return alloc_bytes(size);
+		return alloc_bytes(size, MALLOC_GFP);
 	if (!size) {
 		free(p);
 		return NULL;
 	}
 	if (unlikely(!is_kprim(p)))
 		return __libc_realloc(p, size);
-	if (unlikely(size > INT_MAX) && !is_vmalloc_addr(p)) {
-		n = alloc_bytes(size);
-		if (n) {
-			memcpy(n, p, usable_size(p));
-			kvfree(p);
-		}
+	if (is_vmalloc_addr(p) || size <= ksize(p)) {
+		n = kvrealloc(p, size, MALLOC_GFP);
+		if (unlikely(!n))
+			errno = ENOMEM;
 		return n;
 	}
-	n = kvrealloc(p, size, MALLOC_GFP);
-	if (unlikely(!n))
-		errno = ENOMEM;
+	keep = usable_size(p);
+	n = alloc_bytes(size, MALLOC_GFP);
+	if (n) {
+		memcpy(n, p, keep < size ? keep : size);
+		kfree(p);
+	}
 	return n;
 }
 

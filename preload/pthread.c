@@ -30,7 +30,8 @@
  *
  * Condition variables are a futex sequence word in the pthread_cond_t:
  * wait reads it, unlocks, sleeps while it is unchanged, locks again;
- * signal and broadcast bump it and wake one or all. They must be ours
+ * signal and broadcast bump it and wake one or all, with no system call
+ * when nobody waits (a count beside it). They must be ours
  * because glibc's wait unlocks the mutex with its internal calls.
  * pthread_spinlock_t is kprim's queued spinlock word (4 bytes, 0 is
  * unlocked), taken at the word: a program's spinlock is no atomic
@@ -438,7 +439,8 @@ struct pcond_view {
 	uint32_t seq;		/* bumped by every signal and broadcast */
 	uint32_t monotonic;	/* its clock is CLOCK_MONOTONIC */
 	uint32_t shared;	/* process-shared: a shared futex */
-	char unused[36];
+	uint32_t waiters;	/* in cond_wait(): a signal with none makes no system call */
+	char unused[32];
 };
 _Static_assert(sizeof(struct pcond_view) == sizeof(pthread_cond_t), "glibc's size");
 
@@ -473,8 +475,11 @@ static int cond_wake(pthread_cond_t *c, int nr)
 {
 	struct pcond_view *v = (struct pcond_view *)c;
 
-	kp_atomic_fetch_add(&v->seq, 1, KP_RELEASE);
-	futex(&v->seq, FUTEX_WAKE | (v->shared ? 0 : FUTEX_PRIVATE_FLAG), (uint32_t)nr, NULL, 0);
+	/* seq_cst: the bump and the waiters load against cond_wait()'s count and seq load */
+	kp_atomic_fetch_add(&v->seq, 1, KP_SEQ_CST);
+	if (kp_atomic_load(&v->waiters, KP_SEQ_CST))
+		futex(&v->seq, FUTEX_WAKE | (v->shared ? 0 : FUTEX_PRIVATE_FLAG), (uint32_t)nr,
+		      NULL, 0);
 	return 0;
 }
 
@@ -496,18 +501,24 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, bool monotonic,
 		     const struct timespec *abstime)
 {
 	struct pcond_view *v = (struct pcond_view *)c;
-	uint32_t seq = kp_atomic_load(&v->seq, KP_ACQUIRE);
 	int op = FUTEX_WAIT_BITSET | (v->shared ? 0 : FUTEX_PRIVATE_FLAG) |
 		 (monotonic ? 0 : FUTEX_CLOCK_REALTIME);
 	int ret, err = 0;
+	uint32_t seq;
 
 	if (abstime && (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000))
 		return EINVAL;
+	/* Counted before seq is read: a signaller that bumps seq after sees us. */
+	kp_atomic_fetch_add(&v->waiters, 1, KP_SEQ_CST);
+	seq = kp_atomic_load(&v->seq, KP_SEQ_CST);
 	ret = pthread_mutex_unlock(m);
-	if (ret)
+	if (ret) {
+		kp_atomic_fetch_sub(&v->waiters, 1, KP_RELAXED);
 		return ret;
+	}
 	if (futex(&v->seq, op, seq, abstime, FUTEX_BITSET_MATCH_ANY) && errno == ETIMEDOUT)
 		err = ETIMEDOUT;
+	kp_atomic_fetch_sub(&v->waiters, 1, KP_RELAXED);
 	ret = pthread_mutex_lock(m);
 	return ret ? ret : err;
 }

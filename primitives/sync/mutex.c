@@ -2,12 +2,13 @@
 /*
  * mutex.c - the slow paths of struct mutex, after kernel/locking/mutex.c.
  *
- * Lock: spin optimistically while the owner runs (only the head of the
- * spinner queue watches the owner word; the others wait on their own MCS
- * nodes, as the kernel's OSQ, kernel/locking/osq_lock.c; unlike the OSQ a
- * queued spinner cannot leave the queue early, but the head gives up as
- * soon as the owner sleeps or the spin budget, our need_resched(), runs
- * out). Then join the FIFO wait list under wait_lock and sleep on a futex
+ * Lock: spin optimistically while the owner runs, one spinner at a time
+ * (the OSQ, kernel/locking/osq_lock.c, is taken with a try: the kernel's
+ * queued spinners leave at need_resched() or when their vCPU is
+ * preempted, which user space cannot see, so here the others go straight
+ * to the wait list rather than burn CPUs a preempted owner may need); the
+ * spinner gives up as soon as the owner sleeps or the spin budget, our
+ * need_resched(), runs out. Then join the FIFO wait list under wait_lock and sleep on a futex
  * word in the waiter, on the waiter's stack. A first waiter that wakes
  * and still loses sets HANDOFF: from then on nobody else may take the
  * lock, and the unlocker writes "first waiter | PICKUP" instead of 0.
@@ -175,8 +176,14 @@ static bool optimistic_spin(struct mutex *lock, struct mutex_waiter *waiter)
 	/* mutex_can_spin_on_owner(): not behind a sleeping owner. */
 	if (!waiter && owner && kp_atomic_load(&owner->blocked, KP_RELAXED))
 		return false;
-	if (!waiter)
-		queued_spin_lock(&lock->osq);
+	/*
+	 * One spinner at a time: the OSQ taken with a try. The kernel queues
+	 * spinners and lets each leave at need_resched() or when its vCPU is
+	 * preempted; user space sees neither, and queued spinners would burn
+	 * the CPUs a preempted owner needs when threads outnumber them.
+	 */
+	if (!waiter && !queued_spin_trylock(&lock->osq))
+		return false;
 	for (;;) {
 		owner = trylock_common(lock, false);
 		if (!owner) {

@@ -10,8 +10,9 @@ to flip a bare median across a target."""
 import statistics
 
 from .common import latest_run, run_dir
-from .results import read_csvs
-from .stats import ratio_interval, rng, verdict
+from .results import read_csvs, workload_ratios
+from .catalog import WORKLOAD_BASE
+from .stats import geomean, geomean_ratio_interval, ratio_interval, rng, verdict
 
 
 def judged(k_row, p_row, target, rate=False):
@@ -134,6 +135,7 @@ def headline_rows(suites):
             target = ">= 1.0x" + (", Jain >= 0.95" if peer == "pthread_spin" else "")
             emit(what, value, f"{target} ({k / p:.2f}x{judged(r_k, r_p, '>= 1.0x', rate=True)}"
                  + (f", Jain {jain:.3f})" if jain is not None else ")"))
+    out += workload_rows(suites)
     for suite in sorted(suites):
         if suite.endswith("_mt") and suite not in ("alloc_mt", "locks_mt"):
             for impl in ("kprim", "c11"):
@@ -142,6 +144,56 @@ def headline_rows(suites):
                 if top:
                     what = f"{suite} pair {impl}, {top['threads']} threads, {top['placement']}"
                     emit(what, f"{top['mops_median']:.2f} Mops/s")
+    return out
+
+
+def geomean_judged(rows, impl, peer, target):
+    """kprim's geometric mean over the workloads against a peer's, with its interval."""
+    cell = {(r["op"], r["impl"]): r for r in rows}
+    pairs = [(cell[(op, peer)]["samples"], cell[(op, impl)]["samples"])
+             for op in {r["op"] for r in rows} if (op, impl) in cell and (op, peer) in cell]
+    if not pairs or any(len(a) < 2 or len(b) < 2 for a, b in pairs):
+        return float("nan"), " (too few repetitions for an interval)"
+    g = geomean([statistics.median(b) / statistics.median(a) for a, b in pairs])
+    lo, hi = geomean_ratio_interval(pairs, rng())
+    return g, f" [{lo:.2f}-{hi:.2f}] {verdict(lo, hi, target)}"
+
+
+def workload_rows(suites):
+    """The real programs (bench/workloads.py): kprim against the best peer, RSS, each lock row."""
+    out = []
+    rows = suites.get("workload", [])
+    ratios = workload_ratios("workload", rows) if rows else {}
+    if ratios:
+        impls = {i for per in ratios.values() for i in per}
+        peers = sorted((geomean([per[i][0] for per in ratios.values() if i in per]), i)
+                       for i in impls if i != "kprim")
+        best = peers[0][1]
+        g, note = geomean_judged(rows, "kprim", best, "<= 1.0x")
+        out.append((f"workloads: kprim time / {best} (best), geomean",
+                    f"{g:.2f}x", f"<= 1.0x{note}"))
+        for per_peer in peers:
+            out.append((f"  {per_peer[1]} time / glibc, geomean", f"{per_peer[0]:.2f}x", ""))
+        rss = geomean([per["kprim"][1] for per in ratios.values() if "kprim" in per])
+        out.append(("workloads: kprim peak RSS / glibc, geomean", f"{rss:.2f}x",
+                    f"<= 1.1x (medians) {'met' if rss <= 1.1 else 'missed'}"))
+        for op, per in ratios.items():
+            if "kprim" in per:
+                out.append((f"  {op}: kprim time, RSS / glibc",
+                            f"{per['kprim'][0]:.2f}x, {per['kprim'][1]:.2f}x", ""))
+    rows = suites.get("workload_locks", [])
+    base = WORKLOAD_BASE["workload_locks"]
+    cell = {(r["op"], r["impl"]): r for r in rows}
+    for op in dict.fromkeys(r["op"] for r in rows):
+        k, p = cell.get((op, "mutex")), cell.get((op, base))
+        if k and p and p["real_ns_median"]:
+            out.append((f"  {op}: mutex time / {base}",
+                        f"{k['real_ns_median'] / p['real_ns_median']:.2f}x",
+                        f"<= 1.0x{judged(k, p, '<= 1.0x')}"))
+    if rows:
+        g, note = geomean_judged(rows, "mutex", base, "<= 1.0x")
+        out.append((f"lock workloads: mutex time / {base}, geomean", f"{g:.2f}x",
+                    f"<= 1.0x{note}"))
     return out
 
 

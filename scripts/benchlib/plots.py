@@ -2,15 +2,17 @@
 """plots.py - a run drawn with gnuplot into plots/<run>/, from its results
 folder alone (the CSVs, and the CPU count from a job's JSON): bars per
 implementation, sizes, strips of every repetition, scaling and fairness as
-small multiples, latency percentiles; then the run's report (report.py)."""
+small multiples, latency percentiles, real programs' time and RSS over
+glibc's; then the run's report (report.py)."""
 
 import os
 import subprocess
 
-from .catalog import KPRIM_IMPLS
+from .catalog import KPRIM_IMPLS, WORKLOAD_BASE
 from .common import ROOT, Error, atomic_write, latest_run, load_json, run_dir
 from .report import run_report
-from .results import read_csvs
+from .results import read_csvs, workload_ratios
+from .stats import geomean
 
 def gnuplot(script, out_base, variables, fmts=("png", "svg")):
     made = []
@@ -209,6 +211,28 @@ def plot_latency(suite, rows, outdir):
     return made
 
 
+def plot_workloads(suite, rows, outdir):
+    ratios = workload_ratios(suite, rows)
+    impls = ordered(r["impl"] for r in rows)
+    if not ratios:
+        return []
+    files = {}
+    for k, what in ((0, "time"), (1, "rss")):
+        lines = ["workload " + " ".join(impls)]
+        for op, per in ratios.items():
+            lines.append(op + " " + " ".join(f"{per[i][k]:.4g}" if i in per else "NaN"
+                                             for i in impls))
+        lines.append("geomean " + " ".join(
+            f"{geomean([per[i][k] for per in ratios.values() if i in per]):.4g}" for i in impls))
+        files[what] = os.path.join(outdir, f"{suite}_{what}.dat")
+        atomic_write(files[what], "\n".join(lines) + "\n")
+    base = WORKLOAD_BASE[suite]
+    return gnuplot("workloads.gp", os.path.join(outdir, f"{suite}_workloads"),
+                   {"timefile": files["time"], "rssfile": files["rss"], "nseries": len(impls),
+                    "width": max(900, 22 * (len(ratios) + 1) * len(impls)),
+                    "plottitle": f"{suite}: real programs, wall time and peak RSS relative to {base}"})
+
+
 def run_cpus(d):
     """The CPUs the run's machine had (Google Benchmark's num_cpus), or None."""
     m = load_json(os.path.join(d, "manifest.json"), "manifest")
@@ -228,7 +252,9 @@ def cmd_plots(args):
     os.makedirs(outdir, exist_ok=True)
     made = []
     for suite, rows in suites.items():
-        if any(r["threads"] > 1 for r in rows) or suite.endswith("_mt"):
+        if suite in WORKLOAD_BASE:
+            made += plot_workloads(suite, rows, outdir)
+        elif any(r["threads"] > 1 for r in rows) or suite.endswith("_mt"):
             made += plot_scaling(suite, rows, outdir, cpus)
             made += plot_latency(suite, rows, outdir)
         else:

@@ -76,6 +76,10 @@ def caption(name):
                         "thread got the same share); a dip means some threads starve."),
         (r"_latency$", f"{stem[:-8]}: wait and hand-off latency percentiles per lock (log "
                        "scale); p99 and max far above p50 mean a waiter was left behind."),
+        (r"_workloads$", f"{stem[:-10]}: real programs under each implementation by "
+                         "LD_PRELOAD, wall time (top) and peak RSS (bottom) over the base's "
+                         "(glibc's malloc, or its mutex), geometric mean last; below the "
+                         "dashed line is better than the base."),
     )
     for pattern, text in rules:
         if re.search(pattern, stem):

@@ -7,6 +7,7 @@ import io
 import os
 import statistics
 
+from .catalog import WORKLOAD_BASE
 from .common import CSV_FIELDS, GB_KEYS, OPTIONAL_FIELDS, Error, atomic_write, load_json
 
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -151,3 +152,23 @@ def read_csvs(d):
     if not suites:
         raise Error(f"{d} has no results (*.csv): the sweep did not finish; re-run it")
     return suites
+
+
+def workload_ratios(suite, rows):
+    """workload -> impl -> (median time / the base's, peak RSS / the base's), for
+    the workload suites; the base is WORKLOAD_BASE's (glibc, or its mutex)."""
+    base = WORKLOAD_BASE[suite]
+    cell = {(r["op"], r["impl"]): r for r in rows}
+    out = {}
+    for op in dict.fromkeys(r["op"] for r in rows):
+        b = cell.get((op, base))
+        if not b or not b["real_ns_median"]:
+            continue
+        b_rss = b["counters"].get("peak_rss_kb", 0)
+        for impl in dict.fromkeys(r["impl"] for r in rows):
+            r = cell.get((op, impl))
+            if r:
+                rss = r["counters"].get("peak_rss_kb", 0)
+                out.setdefault(op, {})[impl] = (r["real_ns_median"] / b["real_ns_median"],
+                                                rss / b_rss if b_rss else float("nan"))
+    return out

@@ -15,7 +15,7 @@ import time
 import urllib.parse
 
 from . import spec as specs
-from .catalog import EXPECTED
+from .catalog import EXPECTED, WORKLOADS
 from .common import COMPARE_PY, ROOT, SYSTEM_PYTHON
 from .stats import verdict
 from .sweep import DEFAULT_SPEC
@@ -183,6 +183,18 @@ def smoke_binaries(tap, build, tmp):
         tap.check(r.returncode == 0 and expected[0] in r.stdout,
                   f"{binary} JSON loads in Google Benchmark's compare.py", r.stderr)
 
+    workloads = os.path.join(build, "bench_workloads")
+    r = subprocess.run([workloads, "--benchmark_bogus=1"], capture_output=True, text=True)
+    ok, out = one_line_error(r)
+    tap.check(ok and "unknown option" in out, "bench_workloads rejects an unknown flag in one line",
+              out)
+    listed = subprocess.run([workloads, "--benchmark_list_tests=true"], capture_output=True,
+                            text=True).stdout.split()
+    tap.check(set(listed) <= set(WORKLOADS["bench_workloads"]) and
+              {f"workload/sqlite/{i}" for i in ("glibc", "jemalloc", "mimalloc", "tcmalloc",
+                                                "kprim")} <= set(listed),
+              "bench_workloads lists its workloads under every allocator", listed[:8])
+
     ref = os.path.join(build, "bench_ref")
     for flags, what, needle in (
             (["--benchmark_bogus=1"], "an unknown benchmark flag", "unknown argument"),
@@ -240,12 +252,24 @@ def smoke_pipeline(tap, build, tmp):
         tap.check(len(first) >= 10 and "alloc_pair_strips.png" in out,
                   "every implementation has its line, and the allocator pairs their "
                   "repetitions as strips", (len(first), [f for f in out if "strips" in f]))
+        with open(os.path.join(plots, "smoke", "workload_time.dat")) as f:
+            table = [line.split() for line in f]
+        tap.check("workload_workloads.png" in out and "workload_locks_workloads.png" in out
+                  and table[0][:2] == ["workload", "glibc"] and table[-1][0] == "geomean"
+                  and all(row[1] == "1" for row in table[1:]),
+                  "the workload suites are drawn relative to glibc, geometric mean last",
+                  table)
     smoke_compare(tap, me, common, results, plots, d)
     smoke_reports(tap, plots, tmp)
     r = subprocess.run(me + common + ["headline", "--run", "smoke"], capture_output=True,
                        text=True)
     tap.check(r.returncode == 0 and "refcount inc + dec_and_test / C11" in r.stdout,
               "the headline table prints", r.stdout + r.stderr)
+    tap.check(re.search(r"workloads: kprim time / \w+ \(best\), geomean +[0-9.]+x +<= 1\.0x "
+                        r"\[[0-9.]+-[0-9.]+\]", r.stdout) is not None and
+              "lock workloads: mutex time / pthread, geomean" in r.stdout,
+              "the headline judges kprim on real programs against the best allocator and "
+              "glibc's mutex", r.stdout)
     tap.check(re.search(r"<= 1\.2x \(vs C11\) \[[0-9.]+-[0-9.]+\] (met|missed|within noise)",
                         r.stdout) is not None,
               "a headline ratio with a target carries its interval and a verdict", r.stdout)
