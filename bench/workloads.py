@@ -167,13 +167,13 @@ def w_redis(c):
     port = free_port()
     return c.server(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
                      "--bind", "127.0.0.1"], port,
-                    ["redis-benchmark", "-p", str(port), "-q", "-n", str(c.n(20000)), "-c", "8",
+                    ["redis-benchmark", "-p", str(port), "-q", "-n", str(c.n(10000)), "-c", "8",
                      "-d", "200", "-r", "50000", "-t", "set,get,lpush,lpop,sadd,hset"])
 
 
 def w_sqlite(c):
     need("sqlite3")
-    rows = c.n(200000)
+    rows = c.n(100000)
     script = f"""
 PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;
 CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, s TEXT);
@@ -213,7 +213,7 @@ print(len(words), sum(map(len, chunks)))
 
 def w_python(c):
     need("python3")
-    return c.run(["python3", "-c", PY_SCRIPT, str(c.n(60000))])
+    return c.run(["python3", "-c", PY_SCRIPT, str(c.n(40000))])
 
 
 LUA_SCRIPT = """
@@ -233,7 +233,7 @@ print(count, #joined)
 
 def w_lua(c):
     need("lua5.4")
-    return c.run(["lua5.4", "-e", LUA_SCRIPT.replace("arg[1]", str(c.n(300000)))])
+    return c.run(["lua5.4", "-e", LUA_SCRIPT.replace("arg[1]", str(c.n(200000)))])
 
 
 def corpus(c, mb):
@@ -254,13 +254,13 @@ def corpus(c, mb):
 
 def w_xz(c):
     need("xz")
-    src = corpus(c, max(1, int(8 * c.scale)))
+    src = corpus(c, max(1, int(4 * c.scale)))
     return c.run(["xz", "-T2", "-3", "-c", "-k", src])
 
 
 def w_zstd(c):
     need("zstd")
-    src = corpus(c, max(1, int(24 * c.scale)))
+    src = corpus(c, max(1, int(16 * c.scale)))
     return c.run(["zstd", "-T2", "-9", "-c", "-q", src])
 
 
@@ -268,7 +268,7 @@ def w_gcc(c):
     need("gcc")
     if not REPO:
         raise Skip("no kprim source tree beside the build folder")
-    source = "slub.c" if c.scale >= 1 else "vmalloc.c"     # the largest file, or a small one
+    source = "kmalloc.c" if c.scale >= 1 else "vmalloc.c"
     return c.run(["gcc", "-O2", "-c", "-I", os.path.join(REPO, "primitives"),
                   "-I", os.path.join(c.build, "include"),
                   os.path.join(REPO, "primitives", "alloc", source), "-o",
@@ -277,25 +277,25 @@ def w_gcc(c):
 
 def w_sysbench_mutex(c):
     need("sysbench")
-    return c.run(["sysbench", "mutex", "--threads=4", f"--mutex-locks={c.n(200000)}",
+    return c.run(["sysbench", "mutex", "--threads=4", f"--mutex-locks={c.n(100000)}",
                   "--mutex-loops=100", "run"])
 
 
 def w_sysbench_threads(c):
     need("sysbench")
     return c.run(["sysbench", "threads", "--threads=4", "--thread-locks=2", "--time=0",
-                  f"--events={c.n(1000)}", "run"])
+                  f"--events={c.n(500)}", "run"])
 
 
 def w_pigz(c):
     need("pigz")
-    src = corpus(c, max(1, int(48 * c.scale)))
+    src = corpus(c, max(1, int(24 * c.scale)))
     return c.run(["pigz", "-p", "4", "-c", src])
 
 
 def w_zstd_mt(c):
     need("zstd")
-    src = corpus(c, max(1, int(48 * c.scale)))
+    src = corpus(c, max(1, int(24 * c.scale)))
     return c.run(["zstd", "-T4", "-3", "-c", "-q", src])
 
 
@@ -305,7 +305,7 @@ def w_memcached(c):
     return c.server(["memcached", "-u", "root", "-l", "127.0.0.1", "-p", str(port), "-U", "0",
                      "-t", "4"], port,
                     ["memcslap", f"--servers=127.0.0.1:{port}", "--concurrency=4",
-                     f"--execute-number={c.n(20000)}"])
+                     f"--execute-number={c.n(10000)}"])
 
 
 def w_stress_pthread(c):
@@ -314,7 +314,7 @@ def w_stress_pthread(c):
     Its mutex stressor is left out: it asks for priority inheritance, whose
     mutexes stay glibc's, and fails now and then to make its threads at all."""
     need("stress-ng")
-    return c.run(["stress-ng", "--pthread", "2", "--pthread-ops", str(c.n(20000)), "-q"])
+    return c.run(["stress-ng", "--pthread", "2", "--pthread-ops", str(c.n(10000)), "-q"])
 
 
 ALLOC_WORKLOADS = {"redis": w_redis, "sqlite": w_sqlite, "python": w_python, "lua": w_lua,

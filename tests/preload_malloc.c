@@ -21,20 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "preload_check.h"
+
 extern void *__libc_malloc(size_t size);
 extern void *early_pointer(void);	/* preload_early.c: malloc'd by a constructor */
 
-static int failures;
 static volatile size_t huge = SIZE_MAX / 2;	/* volatile: the compiler would refuse the calls */
-
-static void check(int ok, const char *what, const char *why)
-{
-	if (ok)
-		printf("PASS %s\n", what);
-	else
-		printf("FAIL %s: %s\n", what, why);
-	failures += !ok;
-}
 
 static int aligned(const void *p, size_t align)
 {
@@ -309,11 +301,8 @@ static int misuse(const char *how)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static void run_checks(void)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 1)
-		return misuse(argv[1]);
 	check_zero_and_unique();
 	check_alignment();
 	check_calloc();
@@ -322,5 +311,4 @@ int main(int argc, char **argv)
 	check_foreign();
 	check_threads();
 	check_fork();
-	return failures != 0;
 }

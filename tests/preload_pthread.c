@@ -19,16 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
+#include "preload_check.h"
 
-static void check(int ok, const char *what, const char *why)
-{
-	if (ok)
-		printf("PASS %s\n", what);
-	else
-		printf("FAIL %s: %s\n", what, why);
-	failures += !ok;
-}
 
 static pthread_mutex_t static_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t static_recursive = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
@@ -284,15 +276,11 @@ static int misuse(const char *how)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static void run_checks(void)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 1)
-		return misuse(argv[1]);
 	check_exclusion(&static_mutex, "a statically initialized mutex excludes (4 threads)");
 	check_types();
 	check_memory();
 	check_condvars();
 	check_spinlocks();
-	return failures != 0;
 }
