@@ -198,11 +198,13 @@ void kp_range_free(void *addr, unsigned int order);
  */
 void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp);
 void kp_pages_free(void *addr, unsigned int order);
-/*
+/**
  * kp_pages_fork_locks - the page allocator's lock words, for fork() handlers
  * @locks: filled with them (KP_PAGES_FORK_LOCKS)
  *
- * Return: how many (kmem_fork_prepare() takes them with the slab layer's).
+ * Context: kmem_fork_prepare() takes them with the slab layer's.
+ *
+ * Return: how many.
  */
 #define KP_PAGES_FORK_LOCKS	3
 unsigned int kp_pages_fork_locks(struct qspinlock **locks);

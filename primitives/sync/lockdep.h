@@ -134,11 +134,13 @@ void lockdep_reset(void);
  * (it prints one warning then, as the kernel's does), true otherwise.
  */
 bool lockdep_enabled(void);
-/*
+/**
  * lockdep_fork_lock - the graph's own lock word, for fork() handlers
  *
  * kmem_fork_prepare() holds it over fork() with the allocator's locks, so
- * the child finds the graph whole; NULL without lockdep (the stub below).
+ * the child finds the graph whole.
+ *
+ * Return: the word; NULL without lockdep (the stub below).
  */
 struct qspinlock *lockdep_fork_lock(void);
 /**

@@ -118,7 +118,7 @@ bool __mutex_trylock_slow(struct mutex *lock);
  * Context: any; nobody may be waiting on @lock.
  */
 void mutex_destroy(struct mutex *lock);
-/*
+/**
  * kp_mutex_fork_child - after fork(), in the child: forget the parent's waiters
  * @lock: a mutex this task holds, taken before the fork (a pthread_atfork()
  *        prepare handler)
