@@ -94,7 +94,12 @@
  *      each taken under list_lock when the live objects are walked
  *   5. the page allocator's locks (alloc/page.c: free_lock, range_lock,
  *      meta_lock), innermost: a slab is given back with list_lock held
- * The fast paths take none of them.
+ * The fast paths take none of them. fork() takes them all in this order
+ * (kmem_fork_prepare(), a pthread_atfork() handler, as glibc's malloc
+ * does), so the child of a threaded program finds none held; the child
+ * makes them new. The kmalloc caches are made by a constructor, or by the
+ * first kmalloc if that comes first (a preloaded malloc is called by other
+ * libraries' constructors): slab_alloc_slowpath() finds the cache missing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
