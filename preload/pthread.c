@@ -96,6 +96,7 @@ static int (*real_mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
 static int (*real_mutex_lock)(pthread_mutex_t *);
 static int (*real_mutex_trylock)(pthread_mutex_t *);
 static int (*real_mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+static int (*real_mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *);
 static int (*real_mutex_unlock)(pthread_mutex_t *);
 static int (*real_mutex_destroy)(pthread_mutex_t *);
 
@@ -124,6 +125,7 @@ __attribute__((constructor)) static void pthread_preload_init(void)
 	real_mutex_lock = dlsym(RTLD_NEXT, "pthread_mutex_lock");
 	real_mutex_trylock = dlsym(RTLD_NEXT, "pthread_mutex_trylock");
 	real_mutex_timedlock = dlsym(RTLD_NEXT, "pthread_mutex_timedlock");
+	real_mutex_clocklock = dlsym(RTLD_NEXT, "pthread_mutex_clocklock");
 	real_mutex_unlock = dlsym(RTLD_NEXT, "pthread_mutex_unlock");
 	real_mutex_destroy = dlsym(RTLD_NEXT, "pthread_mutex_destroy");
 }
@@ -386,8 +388,10 @@ EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *ab
 EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 				   const struct timespec *abstime)
 {
-	if (glibc_kind(m) || (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC))
-		return glibc_kind(m) ? real_mutex_timedlock(m, abstime) : EINVAL;
+	if (glibc_kind(m))
+		return real_mutex_clocklock(m, clock, abstime);
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+		return EINVAL;
 	return mutex_clocklock(m, clock, abstime);
 }
 

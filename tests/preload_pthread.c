@@ -82,6 +82,27 @@ static void *timed_from_other(void *arg)
 	return (void *)ret;
 }
 
+/* clocklock on CLOCK_MONOTONIC, 50 ms: the milliseconds it waited, or -1 if not ETIMEDOUT. */
+static void *monotonic_from_other(void *arg)
+{
+	struct timespec start, until, end;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	until = start;
+	until.tv_nsec += 50 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	ret = pthread_mutex_clocklock(arg, CLOCK_MONOTONIC, &until);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	if (ret != ETIMEDOUT)
+		return (void *)-1L;
+	return (void *)((end.tv_sec - start.tv_sec) * 1000L +
+			(end.tv_nsec - start.tv_nsec) / 1000000);
+}
+
 static long in_thread(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
@@ -117,6 +138,21 @@ static void check_types(void)
 	      !pthread_mutex_unlock(&m) && pthread_mutex_unlock(&m) == EPERM &&
 	      !pthread_mutex_destroy(&m),
 	      "a recursive mutex from pthread_mutex_init", "wrong");
+	pthread_mutexattr_destroy(&attr);
+	pthread_mutex_init(&m, NULL);
+	pthread_mutex_lock(&m);
+	check(in_thread(monotonic_from_other, &m) >= 45,
+	      "clocklock(CLOCK_MONOTONIC) waits its deadline on the monotonic clock", "too short");
+	pthread_mutex_unlock(&m);
+	pthread_mutex_destroy(&m);
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&m, &attr);	/* robust: glibc keeps it */
+	pthread_mutex_lock(&m);
+	check(in_thread(monotonic_from_other, &m) >= 45,
+	      "so does a robust mutex's, which glibc keeps", "too short");
+	pthread_mutex_unlock(&m);
+	pthread_mutex_destroy(&m);
 	pthread_mutexattr_destroy(&attr);
 	pthread_mutex_init(&m, NULL);
 	check(!pthread_mutex_lock(&m) && in_thread(try_from_other, &m) == EBUSY &&
