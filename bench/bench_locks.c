@@ -5,8 +5,10 @@
  * Implementations ("impl" in the names):
  *   floor            xchg-acquire to lock, a release store to unlock: what
  *                    any spinlock must at least do
- *   raw_spinlock     kprim's queued spinlock (with its preemption count);
- *                    spinlock, spinlock_t on it
+ *   raw_spinlock     kprim's queued spinlock (with its preemption count),
+ *                    on the slow path the process chose (paravirt unless
+ *                    KPRIM_QSPINLOCK=native); spinlock, spinlock_t on it
+ *   raw_spinlock_native  the same lock on the bare slow path (spin, yield)
  *   mutex, smutex    kprim's sleeping locks; nowait, kprim's try-only lock
  *                    (kprim's rows come from tests/kp_locks.h)
  *   pthread_mutex, pthread_adaptive (PTHREAD_MUTEX_ADAPTIVE_NP),
@@ -24,7 +26,8 @@
  *                                 fairness index over the threads'
  *                                 acquisitions, the least and most served
  *                                 thread's share of the mean, wait time
- *                                 (lock call to acquired) and hand-off
+ *                                 (lock call to acquired; and the worst
+ *                                 thread's own p99) and hand-off
  *                                 latency (unlock by one thread to acquire
  *                                 by another) p50/p99/max in ns, sampled
  *                                 every 16th acquisition.
@@ -121,6 +124,25 @@ static void report_percentiles(kpb_state *st, const char *kind,
 	free(all);
 }
 
+/* The largest of the threads' own p99 waits: a thread starved while the rest are served. */
+static void report_worst_thread_p99(kpb_state *st, const struct samples *per_thread,
+				    int threads)
+{
+	uint32_t worst = 0, mine[MAX_SAMPLES];
+
+	for (int t = 0; t < threads; t++) {
+		unsigned int n = per_thread[t].n;
+
+		if (!n)
+			continue;
+		memcpy(mine, per_thread[t].ns, n * sizeof(mine[0]));	/* others read them too */
+		qsort(mine, n, sizeof(mine[0]), cmp_u32);
+		if (mine[(n * 99) / 100] > worst)
+			worst = mine[(n * 99) / 100];
+	}
+	kpb_counter(st, "wait_worst_thread_p99_ns", worst, KPB_AVG_THREADS, 1000);
+}
+
 /* Thread 0 resets the run before the start barrier of kpb_keep_running(). */
 static void run_setup(kpb_state *st, void (*init)(void *))
 {
@@ -173,6 +195,7 @@ static void run_teardown(kpb_state *st, bool trylock)
 			    1000);
 	} else {
 		report_percentiles(st, "wait", run.wait, n);
+		report_worst_thread_p99(st, run.wait, n);
 		report_percentiles(st, "handoff", run.handoff, n);
 	}
 	/* The last one out frees the lock. */
@@ -189,6 +212,9 @@ static inline bool window_over(unsigned long count, uint64_t end)
 		atomic_store_explicit(&run.stop, 1, memory_order_relaxed);
 	return atomic_load_explicit(&run.stop, memory_order_relaxed);
 }
+
+/* The queued spinlock's slow path as the process chose it; one row overrides it. */
+static bool paravirt_default;
 
 /* A sampled acquisition: the wait, and the hand-off from another thread's sampled unlock. */
 static inline void note_acquired(int me, uint64_t t_call, uint64_t t_got)
@@ -217,6 +243,7 @@ static inline void note_unlocking(int me)
 static void init_##name(void *p)							\
 {											\
 	type *l = p;									\
+	queued_spin_set_paravirt(paravirt_default);					\
 	init_stmt;									\
 }											\
 static void bm_uncontended_##name(kpb_state *st, void *arg)				\
@@ -316,6 +343,9 @@ DEFINE_LOCK_BENCH(floor, atomic_uint, atomic_init(l, 0), floor_lock(l),
 #define KPRIM_LOCK_BENCH(name, type, init, lock, trylock, unlock, ...)			\
 	DEFINE_LOCK_BENCH(name, type, init, lock, unlock, trylock)
 KP_FOR_EACH_LOCK(KPRIM_LOCK_BENCH)
+DEFINE_LOCK_BENCH(raw_spinlock_native, raw_spinlock_t,
+		  queued_spin_set_paravirt(false); raw_spin_lock_init(l), raw_spin_lock(l),
+		  raw_spin_unlock(l), raw_spin_trylock(l))
 DEFINE_LOCK_BENCH(pthread_mutex, pthread_mutex_t, pthread_mutex_init(l, NULL),
 		  pthread_mutex_lock(l), pthread_mutex_unlock(l), !pthread_mutex_trylock(l))
 DEFINE_LOCK_BENCH(pthread_adaptive, pthread_mutex_t,
@@ -346,7 +376,7 @@ struct lock_bench {
 #define KPRIM_LOCK(name, ...)	LOCK(name),
 
 static const struct lock_bench lock_benches[] = {
-	LOCK(floor), KP_FOR_EACH_LOCK(KPRIM_LOCK)
+	LOCK(floor), KP_FOR_EACH_LOCK(KPRIM_LOCK) LOCK(raw_spinlock_native),
 	LOCK(pthread_mutex), LOCK(pthread_adaptive), LOCK(pthread_spin),
 	LOCK(ck_fas), LOCK(ck_ticket), LOCK(ck_mcs),
 };
@@ -379,5 +409,6 @@ static void register_lock_suite(void)
 
 int main(int argc, char **argv)
 {
+	paravirt_default = queued_spin_paravirt();
 	return kp_bench_main(argc, argv, register_lock_suite);
 }

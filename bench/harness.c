@@ -37,7 +37,9 @@ static void usage(const char *prog)
 	       "kprim flags (also from the environment variable in brackets):\n"
 	       "  --kp_placement=SPEC   compact, scatter, or cpus:LIST (cpus:0,2-3) [KP_PLACEMENT]\n"
 	       "  --kp_mem=POLICY       local, remote or interleave (from thread 0's node) [KP_MEM]\n"
-	       "  --kp_threads=N        contended benchmarks run 1..N threads (default: all PUs) [KP_THREADS]\n"
+	       "  --kp_threads=N|LIST   contended benchmarks run 1, 2, 4 .. N threads (default: all\n"
+	       "                        PUs), or the counts of LIST (1,2,3,6,12); then 2 and 4 times\n"
+	       "                        the largest (oversubscribed) [KP_THREADS]\n"
 	       "  --kp_topology_xml=F   write the hwloc topology to F\n"
 	       "  --kp_probe_out=F      write the before/after ping-pong probe to F as JSON\n"
 	       "  --kp_help             this help; --help shows Google Benchmark's flags\n",
@@ -57,14 +59,27 @@ void die(const char *prog, const char *fmt, ...)
 	exit(2);
 }
 
+/* N, or a list of counts (kept in kp_bench.counts); returns the largest. */
 static int parse_threads(const char *prog, const char *what, const char *s)
 {
-	char *end;
-	long n = strtol(s, &end, 10);
+	const char *p = s;
+	int largest = 0;
 
-	if (end == s || *end || n < 1 || n > KP_TOPO_MAX_THREADS)
-		die(prog, "%s wants an integer in 1..%d, got '%s'", what, KP_TOPO_MAX_THREADS, s);
-	return (int)n;
+	kp_bench.nr_counts = 0;
+	do {
+		char *end;
+		long n = strtol(p, &end, 10);
+
+		if (end == p || (*end && *end != ',') || n < 1 || n > KP_TOPO_MAX_THREADS ||
+		    n <= largest)
+			die(prog, "%s wants an integer in 1..%d or a rising list of them (1,2,4), "
+			    "got '%s'", what, KP_TOPO_MAX_THREADS, s);
+		kp_bench.counts[kp_bench.nr_counts++] = largest = (int)n;
+		p = *end ? end + 1 : end;
+	} while (*p);
+	if (!strchr(s, ','))
+		kp_bench.nr_counts = 0;		/* N: 1, 2, 4 .. N */
+	return largest;
 }
 
 /* Take --kp_* flags out of argv; everything else is left for the shim. */
@@ -234,6 +249,11 @@ kpb_bench *kp_bench_contended(kpb_bench *b)
 {
 	int n;
 
+	if (kp_bench.nr_counts) {
+		for (int i = 0; i < kp_bench.nr_counts; i++)
+			kpb_threads(b, kp_bench.counts[i]);
+		return kpb_use_real_time(b);
+	}
 	for (n = 1; n < kp_bench.max_threads; n *= 2)
 		kpb_threads(b, n);
 	return kpb_use_real_time(kpb_threads(b, kp_bench.max_threads));
@@ -241,9 +261,10 @@ kpb_bench *kp_bench_contended(kpb_bench *b)
 
 kpb_bench *kp_bench_oversubscribed(kpb_bench *b)
 {
-	int n = 2 * kp_bench.max_threads;
-
-	return kpb_use_real_time(kpb_threads(b, n < KP_TOPO_MAX_THREADS ? n : KP_TOPO_MAX_THREADS));
+	for (int times = 2; times <= 4; times *= 2)
+		if (times * kp_bench.max_threads <= KP_TOPO_MAX_THREADS)
+			kpb_threads(b, times * kp_bench.max_threads);
+	return kpb_use_real_time(b);
 }
 
 /* ---- main ----------------------------------------------------------------- */

@@ -21,6 +21,8 @@ struct kp_bench_env {
 	struct kp_placement placement;
 	enum kp_mem_policy mem;
 	int max_threads;	/* contended benchmarks sweep 1..max_threads */
+	int nr_counts;		/* --kp_threads=LIST: exactly these counts, else 0 */
+	int counts[KP_TOPO_MAX_THREADS];
 };
 
 /* The environment of this benchmark run, valid once the suite registers. */
@@ -33,11 +35,15 @@ int kp_bench_main(int argc, char **argv, void (*register_suite)(void));
 void *kp_bench_alloc_shared(size_t len);
 void kp_bench_free_shared(void *p, size_t len);
 
-/* A contended benchmark: 1, 2, 4 .. max_threads threads, wall-clock time. */
+/*
+ * A contended benchmark: 1, 2, 4 .. max_threads threads (or the counts of
+ * --kp_threads=LIST), wall-clock time.
+ */
 kpb_bench *kp_bench_contended(kpb_bench *b);
 /*
- * One more run with twice max_threads threads (at most KP_TOPO_MAX_THREADS):
- * oversubscribed, thread i bound where thread i % max_threads is.
+ * Two more runs, with twice and four times max_threads threads (at most
+ * KP_TOPO_MAX_THREADS): oversubscribed, thread i bound where thread
+ * i % max_threads is.
  */
 kpb_bench *kp_bench_oversubscribed(kpb_bench *b);
 

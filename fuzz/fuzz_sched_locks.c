@@ -12,7 +12,8 @@
  *   byte 0   the lock (enum lock_kind, modulo of the low 6 bits), bit 6:
  *            store buffers (weak memory), bit 7: spurious futex wake-ups
  *   byte 1   tasks, 2..4
- *   byte 2   rounds per task, 1..4
+ *   byte 2   rounds per task, 1..4; bit 7: the queued spinlock's native
+ *            slow path (spin and yield), else its paravirt one (sleep)
  *   1/task   per round, bit r: take it with a try (the NoWaitLock always tries)
  *   rest     one byte per scheduling choice (KP_MODEL_INPUT), then PCT
  *
@@ -235,7 +236,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.store_buffers = data[0] & 0x40;
 	cfg.spurious_wakeups = data[0] & 0x80;
 	cfg.nr_tasks = 2 + data[1] % (MAX_TASKS - 1);
-	prog.rounds = 1 + data[2] % MAX_ROUNDS;
+	prog.rounds = 1 + (data[2] & 0x7f) % MAX_ROUNDS;
+	fuzz_assert(queued_spin_set_paravirt(!(data[2] & 0x80)));
 	header = HEADER + cfg.nr_tasks;
 	if (size < header)
 		return 0;

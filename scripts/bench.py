@@ -42,6 +42,30 @@ def positive_int(s):
     return v
 
 
+def thread_counts(s):
+    """'16' -> 16 (1, 2, 4 .. 16); '1,2,3,6,12' -> [1, 2, 3, 6, 12]."""
+    try:
+        v = [int(x) for x in s.split(",")]
+    except ValueError:
+        v = []
+    if not v or min(v) < 1:
+        raise argparse.ArgumentTypeError(f"wants N or a list of positive counts (1,2,4), got '{s}'")
+    return v[0] if len(v) == 1 and "," not in s else sorted(set(v))
+
+
+def placement_list(s):
+    """'compact,scatter,cpus:0-7' -> the list (a cpus: list keeps its own commas)."""
+    out = []
+    for part in s.split(","):
+        if out and out[-1].startswith("cpus:") and part[:1].isdigit():
+            out[-1] += "," + part
+        elif part:
+            out.append(part)
+    if not out:
+        raise argparse.ArgumentTypeError(f"wants a list of placements, got '{s}'")
+    return out
+
+
 def positive_float(s):
     try:
         v = float(s)
@@ -80,8 +104,13 @@ def main(argv):
                         help="seconds per repetition, for every job (default: the spec's)")
         sp.add_argument("--mem", choices=["local", "remote", "interleave"],
                         help="memory policy for shared objects, for every job")
-        sp.add_argument("--threads", type=positive_int,
-                        help="contended benchmarks run 1, 2, 4 .. N threads (default: the "
+        sp.add_argument("--threads", type=thread_counts,
+                        help="contended benchmarks run 1, 2, 4 .. N threads, or the counts "
+                             "of a list (1,2,4,8,16,32); 2 and 4 times the largest come "
+                             "along, oversubscribed (default: the spec's)")
+        sp.add_argument("--placements", type=placement_list,
+                        help="contended jobs run in each of these placements: compact, "
+                             "scatter, cpus:LIST (compact,scatter,cpus:0-7) (default: the "
                              "spec's)")
         sp.add_argument("--jobs", nargs="+", help="only these jobs of the spec")
         sp.add_argument("--quick", action="store_true",

@@ -149,13 +149,17 @@ for s in $stages; do
 		;;
 	debug|asan)
 		stage "$s: unit tests"
-		build "$s" tests && run_bins "$s" build/"$s"/tests/test_*
+		build "$s" tests && run_bins "$s" build/"$s"/tests/test_* &&
+			KPRIM_QSPINLOCK=native run_bins "$s native-qspinlock" \
+				build/"$s"/tests/test_spinlock
 		;;
 	tsan)
 		stage "tsan: stress tests under ThreadSanitizer (debug caches, then fast paths)"
 		if build tsan stress; then
 			run_bins tsan build/tsan/tests/stress_*
 			KP_SLUB_DEBUG=- run_bins "tsan fast-path" build/tsan/tests/stress_*
+			KPRIM_QSPINLOCK=native run_bins "tsan native-qspinlock" \
+				build/tsan/tests/stress_locks
 		fi
 		;;
 	model)

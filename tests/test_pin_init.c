@@ -423,6 +423,7 @@ static void test_pinning_is_checked(void **state)
 #endif
 }
 
+#ifdef KP_DEBUG
 struct misfit {
 	int small;
 	struct mutex lock;
@@ -433,6 +434,7 @@ static const struct pin_field misfit_fields[] = {
 	{ offsetof(struct misfit, small), sizeof(int), MUTEX_PIN_INIT("misfit->small") },
 };
 static const struct pin_init misfit_init = PIN_STRUCT(struct misfit, misfit_fields);
+#endif
 
 static void test_an_initializer_of_the_wrong_size_is_refused(void **state)
 {

@@ -3,9 +3,13 @@
  * test_spinlock.c - raw_spinlock_t / spinlock_t: mutual exclusion, trylock,
  * holding one is atomic context, irqsave saves and restores the irq state;
  * the queued spinlock word through its states (locked, pending, queued)
- * and the fallback past the MCS nesting bound; recursion refused.
+ * and the fallback past the MCS nesting bound; the paravirt slow path's
+ * sleeping head and sleeping queued waiter, each woken by the unlock;
+ * recursion refused; mutual exclusion under both slow paths.
  */
 #include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kp_test.h"
 
@@ -68,16 +72,27 @@ static void test_sleep_under_spinlock_reports(void **state)
 	assert_reports(KP_REPORT_SLEEP_IN_ATOMIC, 1);
 }
 
+/* Decided by the first contended lock: KPRIM_QSPINLOCK=native keeps the bare path. */
+static void test_slow_path_follows_the_environment(void **state)
+{
+	const char *env = getenv("KPRIM_QSPINLOCK");
+
+	(void)state;
+	assert_int_equal(queued_spin_paravirt(), !(env && !strcmp(env, "native")));
+}
+
 struct contender {
 	raw_spinlock_t *lock;
 	unsigned int nesting;	/* MCS nodes already in use when it contends */
 	int acquired;
+	struct kp_task *task;	/* its task, once it runs */
 };
 
 static void *contend(void *arg)
 {
 	struct contender *c = arg;
 
+	kp_atomic_store(&c->task, kp_current(), KP_RELEASE);
 	kp_current()->mcs[0].count = c->nesting;
 	raw_spin_lock(c->lock);
 	kp_atomic_store(&c->acquired, 1, KP_RELAXED);
@@ -90,6 +105,39 @@ static uint32_t word(raw_spinlock_t *l)
 {
 	return kp_atomic_load(&l->raw_lock.val, KP_RELAXED);
 }
+
+/* One test on the slow path it names; the process's choice again after it. */
+static bool saved_paravirt;
+
+static int slow_path_setup(bool paravirt)
+{
+	kp_test_setup(NULL);
+	saved_paravirt = queued_spin_paravirt();
+	assert_true(queued_spin_set_paravirt(paravirt));
+	return 0;
+}
+
+static int native_slow_path(void **state)
+{
+	(void)state;
+	return slow_path_setup(false);
+}
+
+static int paravirt_slow_path(void **state)
+{
+	(void)state;
+	return slow_path_setup(true);
+}
+
+static int restore_slow_path(void **state)
+{
+	assert_true(queued_spin_set_paravirt(saved_paravirt));
+	return kp_test_teardown(state);
+}
+
+#define kp_native_test(f)	cmocka_unit_test_setup_teardown(f, native_slow_path, restore_slow_path)
+#define kp_paravirt_test(f)	cmocka_unit_test_setup_teardown(f, paravirt_slow_path, \
+								restore_slow_path)
 
 /* (0,0,1) held; the second contender sets pending; the third queues in the tail. */
 static void test_qspinlock_states(void **state)
@@ -137,6 +185,63 @@ static void test_nesting_bound_falls_back_to_spinning(void **state)
 	pthread_join(tp, NULL);
 	pthread_join(td, NULL);
 	assert_true(pending.acquired && deep.acquired);
+	assert_int_equal(word(&l), 0);
+}
+
+static bool task_sleeps(struct contender *c)
+{
+	struct kp_task *t = kp_atomic_load(&c->task, KP_ACQUIRE);
+
+	return t && kp_atomic_load(&t->blocked, KP_RELAXED);
+}
+
+/*
+ * Paravirt: the contender becomes the queue head (no pending waiter),
+ * spins, hashes itself, sets _Q_SLOW_VAL and sleeps in a futex; the
+ * unlock sees the flag, wakes it, and the word ends clear.
+ */
+static void test_paravirt_head_sleeps_until_the_unlock_wakes_it(void **state)
+{
+	DEFINE_RAW_SPINLOCK(l);
+	struct contender head = { .lock = &l };
+	pthread_t t;
+
+	(void)state;
+	raw_spin_lock(&l);
+	assert_int_equal(pthread_create(&t, NULL, contend, &head), 0);
+	wait_until(task_sleeps(&head));
+	assert_int_equal(word(&l) & _Q_LOCKED_PENDING_MASK, _Q_SLOW_VAL | _Q_LOCKED_VAL);
+	assert_int_not_equal(word(&l) & _Q_TAIL_MASK, 0);
+	assert_false(kp_atomic_load(&head.acquired, KP_RELAXED));
+	raw_spin_unlock(&l);
+	pthread_join(t, NULL);
+	assert_true(head.acquired);
+	assert_int_equal(word(&l), 0);
+}
+
+/*
+ * Paravirt: a waiter queued behind a sleeping head stops spinning early
+ * and sleeps on its own node; when the head gets the lock and passes it
+ * the baton, it is hashed (pv_kick_node()) and the head's unlock wakes it.
+ */
+static void test_paravirt_queued_waiter_sleeps_and_is_handed_on(void **state)
+{
+	DEFINE_RAW_SPINLOCK(l);
+	struct contender head = { .lock = &l }, second = { .lock = &l };
+	pthread_t th, ts;
+
+	(void)state;
+	raw_spin_lock(&l);
+	assert_int_equal(pthread_create(&th, NULL, contend, &head), 0);
+	wait_until(task_sleeps(&head));
+	assert_int_equal(pthread_create(&ts, NULL, contend, &second), 0);
+	wait_until(task_sleeps(&second));
+	assert_int_equal(head.task->mcs[0].pv_state, 2);	/* vcpu_hashed: the unlock wakes it */
+	assert_int_equal(second.task->mcs[0].pv_state, 1);	/* vcpu_halted: on its node */
+	raw_spin_unlock(&l);
+	pthread_join(th, NULL);
+	pthread_join(ts, NULL);
+	assert_true(head.acquired && second.acquired);
 	assert_int_equal(word(&l), 0);
 }
 
@@ -194,6 +299,7 @@ static void test_mutual_exclusion(void **state)
 	int violations[THREADS] = { 0 };
 
 	(void)state;
+	shared_total = 0;
 	for (int i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, hammer, &violations[i]), 0);
 	for (int i = 0; i < THREADS; i++) {
@@ -206,14 +312,18 @@ static void test_mutual_exclusion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		kp_unit_test(test_slow_path_follows_the_environment),
 		kp_unit_test(test_lock_is_atomic_context),
 		kp_unit_test(test_trylock),
 		kp_unit_test(test_irqsave_restores),
 		kp_unit_test(test_sleep_under_spinlock_reports),
-		kp_unit_test(test_qspinlock_states),
-		kp_unit_test(test_nesting_bound_falls_back_to_spinning),
+		kp_native_test(test_qspinlock_states),
+		kp_native_test(test_nesting_bound_falls_back_to_spinning),
+		kp_paravirt_test(test_paravirt_head_sleeps_until_the_unlock_wakes_it),
+		kp_paravirt_test(test_paravirt_queued_waiter_sleeps_and_is_handed_on),
 		kp_unit_test(test_recursion_refused),
-		kp_unit_test(test_mutual_exclusion),
+		kp_native_test(test_mutual_exclusion),
+		kp_paravirt_test(test_mutual_exclusion),
 	};
 
 	return kp_run_tests("spinlock", tests);

@@ -38,6 +38,7 @@ enum kp_sched_op_kind {
 	KP_OP_SPIN,		/* cpu_relax(): a spinner waits for another task */
 	KP_OP_YIELD,		/* kp_yield(): a spinner gives its CPU away */
 	KP_OP_POINT,		/* any other point (might_sleep() in a release-like path) */
+	KP_OP_MEMBARRIER,	/* kp_membarrier(): every task's earlier stores become visible */
 	KP_OP_NR
 };
 

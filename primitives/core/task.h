@@ -29,6 +29,7 @@ struct kp_mcs_node {
 	struct kp_mcs_node *next;
 	uint32_t locked;	/* 1: the lock (or baton) was passed to this node */
 	uint32_t count;		/* in nodes[0]: the nesting level in use */
+	uint32_t pv_state;	/* paravirt queued spinlock: running, halted, hashed (a futex) */
 };
 #define KP_MCS_NODES	4	/* task, softirq, hardirq, NMI in the kernel */
 

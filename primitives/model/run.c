@@ -411,6 +411,10 @@ static void model_sched_point(const struct kp_sched_op *op)
 	/* The access comes now, when the task goes on: first what its order drains. */
 	if (self->sb_len && drains(op))
 		sb_drain(self);
+	/* membarrier(2): a full barrier in every task, so every buffer drains. */
+	if (op->kind == KP_OP_MEMBARRIER)
+		for (unsigned int m = model.buffered; m; m &= m - 1)
+			sb_drain(&model.tasks[__builtin_ctz(m)]);
 }
 
 static int model_futex_wait(uint32_t *addr, uint32_t expected)

@@ -38,7 +38,7 @@ static const char *const op_names[KP_OP_NR] = {
 	[KP_OP_CMPXCHG] = "cmpxchg", [KP_OP_FETCH_ADD] = "fetch_add",
 	[KP_OP_FETCH_SUB] = "fetch_sub", [KP_OP_FETCH_OR] = "fetch_or",
 	[KP_OP_FETCH_AND] = "fetch_and", [KP_OP_FENCE] = "fence", [KP_OP_SPIN] = "spin",
-	[KP_OP_YIELD] = "yield", [KP_OP_POINT] = "point",
+	[KP_OP_YIELD] = "yield", [KP_OP_POINT] = "point", [KP_OP_MEMBARRIER] = "membarrier",
 };
 
 const char *model_op_name(unsigned int kind)

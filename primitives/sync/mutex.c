@@ -18,8 +18,11 @@
  * kernel reads the owner's task_struct under RCU; here the owner's task is
  * thread-local storage, which outlives the thread only while glibc caches
  * its stack, so a task must not end holding a mutex (lockdep reports it).
- * The unlocker wakes the first waiter while still holding wait_lock: the
- * waiter can only leave the list, and its stack frame, under that lock.
+ * The unlocker marks the first waiter woken under wait_lock (the waiter
+ * can only leave the list, and its stack frame, under that lock) and makes
+ * the futex call after dropping it, as the kernel's wake_q does, and only
+ * if the waiter said it sleeps: a syscall inside wait_lock made every
+ * contender of wait_lock wait for it too.
  */
 #include "core/futex.h"
 #include "core/report.h"
@@ -222,6 +225,20 @@ static void waiter_del(struct mutex *lock, struct mutex_waiter *w)
 		lock->wait_last = w->prev;
 }
 
+/* A waiter's woken word: the unlocker makes a syscall only for one asleep. */
+enum { WAITER_AWAKE, WAITER_WOKEN, WAITER_ASLEEP };
+
+/* Sleep until an unlock wakes us (a futex, only once we said we sleep). */
+static void waiter_sleep(struct mutex_waiter *w)
+{
+	uint32_t awake = WAITER_AWAKE;
+
+	if (kp_atomic_try_cmpxchg(&w->woken, &awake, WAITER_ASLEEP, KP_ACQUIRE))
+		do {
+			kp_futex_wait(&w->woken, WAITER_ASLEEP);
+		} while (kp_atomic_load(&w->woken, KP_ACQUIRE) == WAITER_ASLEEP);
+}
+
 void mutex_lock_slowpath(struct mutex *lock)
 {
 	struct mutex_waiter waiter = { .task = kp_current() };
@@ -240,10 +257,9 @@ void mutex_lock_slowpath(struct mutex *lock)
 		/* Nobody may hand us the lock between this try and the sleep unseen. */
 		if (!trylock_common(lock, false))
 			break;
-		kp_atomic_store(&waiter.woken, 0, KP_RELAXED);
+		kp_atomic_store(&waiter.woken, WAITER_AWAKE, KP_RELAXED);
 		raw_spin_unlock(&lock->wait_lock);
-		while (!kp_atomic_load(&waiter.woken, KP_ACQUIRE))
-			kp_futex_wait(&waiter.woken, 0);
+		waiter_sleep(&waiter);
 
 		first = waiter_is_first(lock, &waiter);
 		if (!trylock_common(lock, first) ||
@@ -305,9 +321,15 @@ void mutex_unlock_slowpath(struct mutex *lock, void *ip)
 	first = lock->wait_first;
 	if (owner & MUTEX_FLAG_HANDOFF)
 		mutex_handoff(lock, first ? first->task : NULL);
-	if (first) {
-		kp_atomic_store(&first->woken, 1, KP_RELEASE);
-		kp_futex_wake(&first->woken, 1);
-	}
+	/* wake_q_add(): marked under wait_lock, woken after it (wake_up_q()). */
+	if (first && kp_atomic_xchg(&first->woken, WAITER_WOKEN, KP_RELEASE) != WAITER_ASLEEP)
+		first = NULL;
 	raw_spin_unlock(&lock->wait_lock);
+	/*
+	 * The waiter may be gone by now, its stack frame with it: FUTEX_WAKE
+	 * reads no memory, and a wake a later futex there did not wait for
+	 * is spurious, which every futex sleeper here tolerates.
+	 */
+	if (first)
+		kp_futex_wake(&first->woken, 1);
 }

@@ -14,8 +14,8 @@ from .common import ROOT
 ALLOC_IMPLS = ["kmalloc", "kvmalloc", "glibc", "jemalloc", "mimalloc", "tcmalloc"]
 # kprim's locks, the floor and the pthread and Concurrency Kit peers.
 LOCK_IMPLS = ["floor", "raw_spinlock", "spinlock", "mutex", "smutex", "nowait",
-              "pthread_mutex", "pthread_adaptive", "pthread_spin", "ck_fas", "ck_ticket",
-              "ck_mcs"]
+              "raw_spinlock_native", "pthread_mutex", "pthread_adaptive", "pthread_spin",
+              "ck_fas", "ck_ticket", "ck_mcs"]
 
 # What each binary must offer (the smoke test checks every one ran).
 EXPECTED = {
@@ -82,7 +82,8 @@ SIZED_SUITES = ("alloc",)
 SUITES = _suites()
 
 # kprim's own implementations (the rest are peers, C11 and floors): plots draw them apart.
-KPRIM_IMPLS = ("kmalloc", "kvmalloc", "vmalloc", "cache", "kprim", "raw_spinlock", "spinlock",
-               "mutex", "smutex", "nowait", "pin_init", "load_unload")
+KPRIM_IMPLS = ("kmalloc", "kvmalloc", "vmalloc", "cache", "kprim", "raw_spinlock",
+               "raw_spinlock_native", "spinlock", "mutex", "smutex", "nowait", "pin_init",
+               "load_unload")
 # The peer each workload row is normalised to (mimalloc-bench's plots).
 WORKLOAD_BASE = {"workload": "glibc", "workload_locks": "pthread"}

@@ -339,11 +339,12 @@ def smoke_specs(tap, build, tmp):
               and len(lines) == 6,
               "unknown benchmarks, peers and suites and impossible placements: a line each",
               "\n".join(lines))
-    r = sweep('[[job]]\nsuite = "alloc"\nbenchmarks = ["pair"]\nsizes = [64, 100]\n'
-              '[[job]]\nsuite = "locks_mt"\nthreads = [3, 6]\n', "sizes")
-    out = r.stdout + r.stderr
+    r = sweep('[[job]]\nsuite = "alloc"\nbenchmarks = ["pair"]\nsizes = [64, 100]\n', "sizes")
+    r2 = sweep('[[job]]\nsuite = "locks_mt"\nthreads = [3, 2000]\n', "counts")
+    out = r.stdout + r.stderr + r2.stdout + r2.stderr
     tap.check(r.returncode == 2 and "no benchmark runs at size(s) 100" in out
-              and "no benchmark runs at 3 thread(s)" in out,
+              and r2.returncode == 2
+              and "'threads' goes up to 1024 (the harness's limit), got 2000" in out,
               "sizes and thread counts no benchmark offers are refused", out)
 
     picked = ('[[job]]\nsuite = "locks_mt"\nbenchmarks = ["trylock"]\n'
@@ -360,11 +361,26 @@ def smoke_specs(tap, build, tmp):
         except (OSError, ValueError):
             pass
     want = {f"locks_mt/trylock/{i}/iterations:1/real_time/threads:{t}"
-            for i in ("mutex", "pthread_mutex") for t in (1, 2, 4)} | \
+            for i in ("mutex", "pthread_mutex") for t in (1, 2, 4, 8)} | \
         {f"alloc/pair/kmalloc/{n}/real_time" for n in (64, 4096)}
     tap.check(r.returncode == 0 and ran == want,
-              "a spec runs exactly what it selects (the oversubscribed count comes along)",
+              "a spec runs exactly what it selects (the oversubscribed counts come along)",
               f"{r.stderr}\nran - want: {sorted(ran - want)}\nwant - ran: {sorted(want - ran)}")
+    # a bigger machine's counts and placements, from the command line
+    listed = ('[[job]]\nsuite = "locks_mt"\nbenchmarks = ["trylock"]\nimpls = ["mutex"]\n'
+              'placements = "compact"\n')
+    rl = sweep(listed, "listed", "--threads", "1,3", "--placements", "scatter")
+    try:
+        with open(os.path.join(results, "listed", "locks_mt.json")) as f:
+            got = {b["run_name"] for b in json.load(f)["benchmarks"]}
+        with open(os.path.join(results, "listed", "manifest.json")) as f:
+            cmd = json.load(f)["jobs"]["locks_mt"].get("command", "")
+    except (OSError, ValueError, KeyError):
+        got, cmd = set(), ""
+    tap.check(rl.returncode == 0 and "--kp_placement=scatter" in cmd and got ==
+              {f"locks_mt/trylock/mutex/iterations:1/real_time/threads:{t}" for t in (1, 3, 6, 12)},
+              "--threads takes a list of counts and --placements replaces the spec's",
+              f"{rl.stderr}\n{cmd}\n{sorted(got)}")
     m = json.load(open(os.path.join(d, "manifest.json"))) if r.returncode == 0 else {}
     tap.check(m.get("spec", {}).get("digest") and os.path.exists(os.path.join(d, "spec.toml"))
               and open(os.path.join(d, "spec.toml")).read() == picked,

@@ -41,6 +41,7 @@ SHARED_KEYS = set(DEFAULTS)
 JOB_KEYS = SHARED_KEYS | {"suite", "name", "benchmarks", "impls", "sizes"}
 TOP_KEYS = SHARED_KEYS | {"description", "job"}
 MEM_POLICIES = ("local", "remote", "interleave")
+MAX_THREADS = 1024      # bench/topo.h KP_TOPO_MAX_THREADS: the harness's limit
 JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -115,8 +116,11 @@ class _Checker:
         return True
 
 
-def load(path, cpus=None, numa_nodes=None):
-    """The spec at path, checked and expanded: {"description", "jobs": [job, ...]}."""
+def load(path, cpus=None, numa_nodes=None, placements=None):
+    """The spec at path, checked and expanded: {"description", "jobs": [job, ...]}.
+
+    placements, if given, replaces every threaded job's placements (bench.py
+    --placements), checked like the spec's own."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -144,6 +148,9 @@ def load(path, cpus=None, numa_nodes=None):
         if not isinstance(job, dict):
             c.problem(where, "a job is a table ([[job]])")
             continue
+        if placements and isinstance(job.get("suite"), str) and \
+                SUITES.get(job["suite"], {}).get("threaded"):
+            job = dict(job, placements=placements)
         jobs += _expand(c, where, job, defaults, cpus, numa_nodes)
     seen = {}
     for j in jobs:
@@ -197,6 +204,10 @@ def _expand(c, where, job, defaults, cpus, numa_nodes):
     elif threads != "all":
         threads = c.counts(where, "threads", threads)
         ok = ok and threads is not None
+        if threads and max(threads) > MAX_THREADS:
+            c.problem(where, f"'threads' goes up to {MAX_THREADS} (the harness's limit), "
+                      f"got {max(threads)}")
+            ok = False
     select = {}
     for key, allowed in (("benchmarks", info["ops"]), ("impls", info["impls"])):
         if key in job:

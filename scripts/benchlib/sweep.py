@@ -54,12 +54,19 @@ def benchmark_parts(name):
 
 
 def harness_counts(n):
-    """The thread counts the harness runs for --kp_threads=n: 1, 2, 4 .. n."""
+    """The thread counts the harness runs for --kp_threads=n: 1, 2, 4 .. n; a list as it is."""
+    if isinstance(n, list):
+        return n
     counts, c = [], 1
     while c < n:
         counts.append(c)
         c *= 2
     return counts + [n]
+
+
+def oversubscribed(counts):
+    """The counts the harness adds past the largest: twice and four times it."""
+    return {2 * max(counts), 4 * max(counts)}
 
 
 def select(names, job):
@@ -79,9 +86,9 @@ def select(names, job):
             continue
         if b["threads"] is not None:
             offered_threads.add(b["threads"])
-            # the oversubscribed run (twice the largest count) stays with its count
+            # the oversubscribed runs (2 and 4 times the largest count) come along
             if wanted_threads and b["threads"] not in wanted_threads and \
-                    b["threads"] != 2 * max(wanted_threads):
+                    b["threads"] not in oversubscribed(wanted_threads):
                 continue
         kept.append(name)
     if "sizes" in sel:
@@ -135,7 +142,7 @@ class Sweep:
     def kp_flags(self, job):
         flags = [f"--kp_placement={job['placement']}", f"--kp_mem={job['mem']}"]
         if job["threads"] != "all":
-            flags.append(f"--kp_threads={max(job['threads'])}")
+            flags.append("--kp_threads=" + ",".join(map(str, job["threads"])))
         return flags
 
     def list_tests(self, binary, suite, flags):
@@ -162,7 +169,7 @@ class Sweep:
 
     def plan(self):
         """The spec's jobs, checked, each with the exact benchmarks it runs."""
-        spec = specs.load(self.spec_path)
+        spec = specs.load(self.spec_path, placements=self.args.placements)
         jobs = [self.overridden(j) for j in spec["jobs"]]
         problems = []
         for job in jobs:
@@ -303,7 +310,11 @@ class Sweep:
                      "options": " ".join(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}")
                                          for k, v in (("repetitions", a.repetitions),
                                                       ("min_time", a.min_time), ("mem", a.mem),
-                                                      ("threads", a.threads), ("quick", a.quick))
+                                                      ("threads", ",".join(map(str, a.threads))
+                                                       if isinstance(a.threads, list)
+                                                       else a.threads),
+                                                      ("placements", ",".join(a.placements or [])),
+                                                      ("quick", a.quick))
                                          if v)}
         atomic_write(os.path.join(self.dir, "spec.toml"), text)
 
