@@ -155,7 +155,9 @@ def contended_lock_rows(rows):
     bare = [r for r in rows if r["op"] == "contended" and r["arg"] == "0-0"]
     peers = {"raw_spinlock": "pthread_spin", "raw_spinlock_native": "pthread_spin",
              "mutex": "pthread_adaptive"}
-    for r_k in (r for r in bare if r["impl"] in peers and r["threads"] > 1):
+    order = list(peers)
+    for r_k in sorted((r for r in bare if r["impl"] in peers and r["threads"] > 1),
+                      key=lambda r: (order.index(r["impl"]), r["placement"], r["threads"])):
         peer = peers[r_k["impl"]]
         n = oversubscription(r["threads"] for r in bare if r["impl"] == r_k["impl"]
                              and r["placement"] == r_k["placement"])
@@ -180,7 +182,10 @@ def contended_lock_rows(rows):
         judged_ratio = judged(r_k, r_p, ">= 1.0x" if ">= 1.0x" in target else "", rate=True)
         fair = []
         if c.get("jain") is not None:
-            fair.append(f"Jain {c['jain']:.3f}")
+            floor = 0.9 if over else 0.95
+            fair.append(f"Jain {c['jain']:.3f}" + (
+                f" {'met' if c['jain'] >= floor else 'missed'}"
+                if r_k["impl"] == "raw_spinlock" and target else ""))
         if r_k["impl"] == "mutex" and c.get("min_share") is not None:
             share = c["min_share"]
             fair.append(f"min share {share:.2f}" +

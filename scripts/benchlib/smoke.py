@@ -16,6 +16,7 @@ import urllib.parse
 
 from . import spec as specs
 from .catalog import EXPECTED, WORKLOADS
+from .headline import oversubscription
 from .common import COMPARE_PY, ROOT, SYSTEM_PYTHON
 from .stats import verdict
 from .sweep import DEFAULT_SPEC
@@ -270,6 +271,14 @@ def smoke_pipeline(tap, build, tmp):
               "lock workloads: mutex time / pthread, geomean" in r.stdout,
               "the headline judges kprim on real programs against the best allocator and "
               "glibc's mutex", r.stdout)
+    tap.check(re.search(r"raw_spinlock contended, \d+ thr \(2N\) \w+ / pthread_spin .*"
+                        r">= 1\.0x, Jain >= 0\.9 \(", r.stdout) is not None and
+              re.search(r"mutex contended, \d+ thr \(2N\) \w+ / pthread_adaptive .*"
+                        r"min share >= 0\.5 \(.*min share [0-9.]+ (met|missed)", r.stdout)
+              is not None and "(4N)" in r.stdout and
+              [oversubscription(c) for c in ([1, 2, 4, 8], [1, 3, 6, 12], [1, 2])] == [2, 3, 2],
+              "the headline carries the oversubscribed (2N) lock rows with their targets",
+              r.stdout)
     tap.check(re.search(r"<= 1\.2x \(vs C11\) \[[0-9.]+-[0-9.]+\] (met|missed|within noise)",
                         r.stdout) is not None,
               "a headline ratio with a target carries its interval and a verdict", r.stdout)
