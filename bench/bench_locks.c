@@ -19,7 +19,7 @@
  *
  *   locks/uncontended/<impl>      lock+unlock pairs on one thread
  *   locks_mt/contended/<impl>/<cs>/<out>
- *                                 1..N threads and 2N (oversubscribed)
+ *                                 1..N threads, 2N and 4N (oversubscribed)
  *                                 for a fixed window, cs and out units of
  *                                 busy work inside and outside the lock;
  *                                 items = acquisitions. Counters: Jain's
