@@ -37,7 +37,8 @@
  * and yield every SPIN_THRESHOLD rounds. As in qspinlock_paravirt.h:
  *  - no pending waiter: a newcomer may steal a free lock while the queue
  *    head sleeps, and queues when the head spins (the pending bit then
- *    means "the head is spinning": pv_hybrid_queued_unfair_trylock());
+ *    means "the head is spinning": pv_hybrid_queued_unfair_trylock(), and
+ *    queued_spin_lock()'s byte cmpxchg, the same steal on the fast path);
  *  - a queued waiter spins PV_SPIN_THRESHOLD rounds, or fewer once its
  *    predecessor sleeps, then sleeps on its node (pv_wait_node());
  *  - the queue head spins, then puts (lock, node) in a hash table, sets

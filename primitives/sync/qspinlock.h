@@ -3,13 +3,13 @@
  * qspinlock.h - the queued spinlock word, below raw_spinlock_t.
  *
  * kernel/locking/qspinlock.c, include/asm-generic/qspinlock_types.h: one
- * 32-bit word, bits 0-7 the locked byte, bits 8-15 the pending byte (only
- * bit 8 used), bits 16-17 the nesting index and bits 18-31 the task id + 1
- * of the MCS tail. Uncontended: one cmpxchg 0 -> locked, and a byte store
- * to unlock. The second contender sets pending and spins on the word; any
- * later one queues on its own MCS node (struct kp_mcs_node in its task,
- * one per nesting level) and spins on that node only, so a crowd of waiters
- * costs the lock word nothing. Past KP_MCS_NODES nested contended locks a
+ * 32-bit word, bits 0-7 the locked byte, bits 8-15 the pending byte (bit
+ * 8 pending, bit 9 _Q_SLOW_VAL), bits 16-17 the nesting index and bits
+ * 18-31 the task id + 1 of the MCS tail. Uncontended: one cmpxchg 0 ->
+ * locked, and a byte store to unlock. The second contender sets pending
+ * and spins on the word; any later one queues on its own MCS node (struct
+ * kp_mcs_node in its task, one per nesting level) and spins on that node
+ * only, so a crowd of waiters costs the lock word nothing. Past KP_MCS_NODES nested contended locks a
  * task spins on trylock instead, as newer kernels do.
  *
  * Waiters sleep when spinning does not pay: the paravirt slow path of
@@ -18,7 +18,11 @@
  * a bit of the pending byte: a queue head sleeps and the unlock must wake
  * it. So the fast paths stay one acquire cmpxchg to lock and one release
  * store to unlock, which then reads the pending byte (no barrier between:
- * the sleeper pays for one, kp_membarrier()).
+ * the sleeper pays for one, kp_membarrier()). With paravirt on, the lock's
+ * cmpxchg is of the locked byte alone, while the pending bit (the queue
+ * head spins) is clear: the steal the kernel's paravirt slow path makes
+ * anyway, taken at once, and a byte store followed by a 32-bit locked
+ * operation on the same word stalls some CPUs (3x the pair on AMD Zen).
  *
  * This layer knows nothing of preemption or lockdep: raw_spinlock_t adds
  * those, and lockdep's own graph lock uses this one bare.
@@ -61,6 +65,7 @@ struct qspinlock {
 
 void queued_spin_lock_slowpath(struct qspinlock *lock, uint32_t val);
 void __pv_queued_spin_unlock_slowpath(struct qspinlock *lock);
+/* queued_spin_paravirt(), once decided, for the lock's fast path to read. */
 extern bool queued_spin_paravirt_on;
 
 /**
@@ -104,9 +109,11 @@ static __always_inline bool queued_spin_trylock(struct qspinlock *lock)
  * queued_spin_lock - take the lock word, queueing behind other waiters
  * @lock: the queued spinlock
  *
- * One acquire cmpxchg 0 -> locked; any other value goes to
- * queued_spin_lock_slowpath() (pending, then the MCS queue). The bare
- * word: use raw_spin_lock(). Memory ordering: acquire.
+ * One acquire cmpxchg: of the whole word, 0 -> locked, on the native slow
+ * path; of the locked byte, while no queue head spins, on the paravirt
+ * one. Otherwise queued_spin_lock_slowpath() (pending, or a steal, then
+ * the MCS queue). The bare word: use raw_spin_lock(). Memory ordering:
+ * acquire.
  */
 static __always_inline void queued_spin_lock(struct qspinlock *lock)
 {
@@ -115,7 +122,7 @@ static __always_inline void queued_spin_lock(struct qspinlock *lock)
 	if (kp_atomic_load(&queued_spin_paravirt_on, KP_RELAXED)) {
 		uint8_t unlocked = 0;
 
-		if (likely(!(kp_atomic_load(&lock->pending, KP_RELAXED) & _Q_PENDING_VAL >> 8) &&
+		if (likely(!(kp_atomic_load(&lock->pending, KP_RELAXED) & _Q_PENDING_VAL >> _Q_PENDING_OFFSET) &&
 			   kp_atomic_try_cmpxchg(&lock->locked, &unlocked, _Q_LOCKED_VAL,
 						 KP_ACQUIRE)))
 			return;
