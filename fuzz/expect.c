@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * expect.c - what the fuzz targets share: the announced-reports handler,
- * and the entry point libFuzzer calls, which runs the target's
+ * expect.c - what the fuzz targets share: announced reports, the handler
+ * that aborts on any other, and the entry point libFuzzer calls, which runs the target's
  * fuzz_one_input() after the test-only planted crash (expect.h).
  * The checking functions carry no coverage instrumentation (their
  * compares are the checker's, not the code's); the entry point does, so
@@ -11,7 +11,9 @@
 
 #include "expect.h"
 
-static int expected[KP_REPORT_NR];	/* reports still to come this step, by kind */
+_Static_assert(KP_REPORT_NR <= 32, "announced kinds are bits of a 32-bit word");
+
+static uint32_t announced;		/* kinds this step announced, a bit each */
 static FILE *real_stderr;		/* set while warnings are captured */
 static FILE *warnings;
 static char *warnings_buf;
@@ -22,12 +24,9 @@ __no_sanitize_coverage FILE *fuzz_stderr(void)
 	return real_stderr ? real_stderr : stderr;
 }
 
+/* Announced reports end in kprim (kp_report_expect()): any report here is unexpected. */
 static __no_sanitize_coverage void fuzz_report_handler(const struct kp_report *r)
 {
-	if ((unsigned int)r->kind < KP_REPORT_NR && expected[r->kind] > 0) {
-		expected[r->kind]--;
-		return;
-	}
 	fprintf(fuzz_stderr(), "fuzz: unexpected report %s: %s\n", kp_report_kind_name(r->kind),
 		r->msg);
 	fuzz_abort();
@@ -70,16 +69,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 __no_sanitize_coverage void fuzz_expect_report(enum kp_report_kind kind)
 {
 	fuzz_assert((unsigned int)kind < KP_REPORT_NR);
-	expected[kind]++;
+	kp_report_expect(kind);
+	announced |= 1u << kind;
 }
 
 /* Bookkeeping after every step: out of coverage, like the targets' shadow loops. */
 __no_sanitize_coverage void fuzz_step_done(void)
 {
-	for (int kind = 0; kind < KP_REPORT_NR; kind++) {
-		if (expected[kind]) {
-			fprintf(fuzz_stderr(), "fuzz: %d announced %s report(s) never came\n",
-				expected[kind], kp_report_kind_name((enum kp_report_kind)kind));
+	for (; announced; announced &= announced - 1) {
+		enum kp_report_kind kind = (enum kp_report_kind)__builtin_ctz(announced);
+		unsigned long left = kp_report_expected(kind);
+
+		if (left) {
+			fprintf(fuzz_stderr(), "fuzz: %lu announced %s report(s) never came\n",
+				left, kp_report_kind_name(kind));
 			abort();
 		}
 	}

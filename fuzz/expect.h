@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * expect.h - what every kprim fuzz target shares besides the data
- * provider: an assertion that aborts (so libFuzzer records the input), and
- * a report handler that accepts exactly the reports a target announced
- * for the step it is about to take and aborts on any other, and the
- * entry point that wraps each target's (below).
+ * provider: an assertion that aborts (so libFuzzer records the input);
+ * exactly the reports a target announced for the step it is about to take
+ * (kprim counts them and formats nothing: kp_report_expect()), any other
+ * report ending in a handler that aborts; and the entry point that wraps
+ * each target's (below).
  */
 #ifndef KPRIM_FUZZ_EXPECT_H
 #define KPRIM_FUZZ_EXPECT_H
@@ -44,7 +45,7 @@ __attribute__((noreturn)) void fuzz_abort(void);
 		}							\
 	} while (0)
 
-/* expect.c's LLVMFuzzerInitialize() installs the checking report handler. */
+/* expect.c's LLVMFuzzerInitialize() installs the handler that aborts. */
 /* The next step must raise one more report of kind (any mix of kinds may be announced). */
 void fuzz_expect_report(enum kp_report_kind kind);
 /* The step is over: every announced report must have come. */

@@ -285,6 +285,7 @@ static void test_report_set_handler_returns_previous(void **state)
 	kp_report_fn recording;
 
 	(void)state;
+	other_handler_calls = 0;
 	recording = kp_report_set_handler(other_handler);
 	assert_non_null(recording);
 	kp_report(KP_REPORT_LEAK, NULL, "x");
@@ -293,6 +294,38 @@ static void test_report_set_handler_returns_previous(void **state)
 	/* NULL put the default back; hand back the recording one. */
 	assert_ptr_equal(kp_report_set_handler(recording), kp_report_default_handler);
 	assert_reports(KP_REPORT_LEAK, 1);
+}
+
+/* An announced report is counted and ends there: no handler, no message; others go on. */
+static void test_report_expect_counts_without_handler(void **state)
+{
+	kp_report_fn recording;
+
+	(void)state;
+	recording = kp_report_set_handler(other_handler);
+	other_handler_calls = 0;
+	kp_report_expect(KP_REPORT_LEAK);
+	kp_report_expect(KP_REPORT_LEAK);
+	kp_report_expect(KP_REPORT_DEADLOCK);
+	assert_int_equal(kp_report_expected(KP_REPORT_LEAK), 2);
+	assert_int_equal(kp_report_expected(KP_REPORT_NR), 0);
+	kp_report(KP_REPORT_LEAK, NULL, "announced %d", 1);
+	kp_report_msg(KP_REPORT_LEAK, NULL, "announced 2");
+	assert_int_equal(other_handler_calls, 0);
+	assert_int_equal(kp_report_expected(KP_REPORT_LEAK), 0);
+	assert_int_equal(kp_report_count(KP_REPORT_LEAK), 2);
+	kp_report(KP_REPORT_LEAK, NULL, "not announced");	/* the announcement is used up */
+	kp_report(KP_REPORT_INVARIANT, NULL, "another kind");
+	assert_int_equal(other_handler_calls, 2);
+	assert_false(kp_report_take_expected(KP_REPORT_LEAK));
+	assert_true(kp_report_take_expected(KP_REPORT_DEADLOCK));
+	assert_int_equal(kp_report_count(KP_REPORT_DEADLOCK), 1);
+	kp_report_expect(KP_REPORT_POISON);
+	kp_report_reset();	/* forgets announcements too */
+	assert_int_equal(kp_report_expected(KP_REPORT_POISON), 0);
+	kp_report_set_handler(recording);
+	kp_report(KP_REPORT_POISON, NULL, "after reset");
+	assert_reports(KP_REPORT_POISON, 1);
 }
 
 static void sleep_in_atomic_with_default_handler(void)
@@ -359,6 +392,7 @@ int main(void)
 		kp_unit_test(test_might_sleep_irqs_disabled_reports),
 		kp_unit_test(test_report_counts_and_reset),
 		kp_unit_test(test_report_kind_names),
+		kp_unit_test(test_report_expect_counts_without_handler),
 		kp_unit_test(test_report_set_handler_returns_previous),
 		kp_unit_test(test_report_default_handler_aborts),
 		kp_unit_test(test_symbol_names_functions),

@@ -129,6 +129,37 @@ static void test_class_per_init_site_and_recursion(void **state)
 	assert_reports(KP_REPORT_LOCK_RECURSION, 1);
 }
 
+/*
+ * Announced, lockdep's reports are counted and nothing else: no message is
+ * written (the handler never sees them), and the locks behave as when the
+ * report is raised (the cycle's edge stays out, the other instance is taken).
+ */
+static void test_announced_reports_are_only_counted(void **state)
+{
+	spinlock_t same[2];
+
+	(void)state;
+	take_pair(&lock_a, &lock_b);
+	kp_report_expect(KP_REPORT_CIRCULAR_LOCKING);
+	take_pair(&lock_b, &lock_a);
+	assert_int_equal(kp_report_expected(KP_REPORT_CIRCULAR_LOCKING), 0);
+	assert_reports(KP_REPORT_CIRCULAR_LOCKING, 1);
+	assert_string_equal(kp_test_last_msg, "");
+	assert_int_equal(lockdep_nr_dependencies(), 1);
+	init_two(same);
+	kp_report_expect(KP_REPORT_LOCK_RECURSION);
+	spin_lock(&same[0]);
+	spin_lock(&same[1]);
+	assert_true(spin_is_locked(&same[1]));
+	spin_unlock(&same[1]);
+	spin_unlock(&same[0]);
+	assert_int_equal(kp_report_count(KP_REPORT_LOCK_RECURSION), 1);
+	assert_string_equal(kp_test_last_msg, "");
+	take_pair(&lock_b, &lock_a);	/* not announced: the handler has the chain */
+	assert_int_equal(kp_report_count(KP_REPORT_CIRCULAR_LOCKING), 2);
+	assert_msg_contains("-> #1 (lock_b)");
+}
+
 /* An explicit key gives a lock a class of its own: nesting them is fine. */
 static void test_explicit_class_key(void **state)
 {
@@ -304,6 +335,7 @@ int main(void)
 		kp_unit_test(test_cycle_through_a_lock_held_deeper),
 		kp_unit_test(test_trylock_makes_no_dependency),
 		kp_unit_test(test_class_per_init_site_and_recursion),
+		kp_unit_test(test_announced_reports_are_only_counted),
 		kp_unit_test(test_explicit_class_key),
 		kp_unit_test(test_unlock_by_non_owner_refused),
 		kp_unit_test(test_sleeping_under_raw_spinlock),

@@ -61,11 +61,16 @@
 #define __KP_UNIQUE(prefix, n)	__KP_PASTE(prefix, n)
 #define __UNIQUE_ID(prefix)	__KP_UNIQUE(__UNIQUE_ID_##prefix, __COUNTER__)
 
-/* Leave a function out of fuzzing coverage (a byte scanner's branches say nothing). */
+/*
+ * Leave a function out of fuzzing coverage (a byte scanner's branches say
+ * nothing). Not inlined: the coverage pass runs after inlining, and an
+ * inlined body is instrumented as its caller's (the kernel's noinstr is
+ * noinline for the same reason, include/linux/compiler_types.h).
+ */
 #if defined(__clang__) && __clang_major__ >= 13
-#define __no_sanitize_coverage	__attribute__((no_sanitize("coverage")))
+#define __no_sanitize_coverage	__attribute__((no_sanitize("coverage"), noinline))
 #elif !defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 12
-#define __no_sanitize_coverage	__attribute__((no_sanitize_coverage))
+#define __no_sanitize_coverage	__attribute__((no_sanitize_coverage, noinline))
 #else
 #define __no_sanitize_coverage
 #endif

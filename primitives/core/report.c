@@ -3,7 +3,9 @@
  * report.c - counting, formatting and dispatching reports.
  *
  * The message is formatted into a buffer on the reporter's stack: the sync
- * layer reports from inside lock code, which must never allocate. The
+ * layer reports from inside lock code, which must never allocate. A report
+ * announced with kp_report_expect() is counted before anything is
+ * formatted, and ends there: misuse on purpose pays for no message. The
  * default output follows the shape of the kernel's __warn() (cut here,
  * headline, who and where, end trace) so tools that parse kernel logs can
  * parse kprim's too.
@@ -18,6 +20,7 @@
 #include "core/task.h"
 
 static unsigned long report_counts[KP_REPORT_NR];
+static unsigned long report_expected[KP_REPORT_NR];	/* announced, not yet raised */
 static kp_report_fn report_handler = kp_report_default_handler;
 
 static const char *const report_kind_names[KP_REPORT_NR] = {
@@ -64,8 +67,41 @@ unsigned long kp_report_count(enum kp_report_kind kind)
 
 void kp_report_reset(void)
 {
-	for (int i = 0; i < KP_REPORT_NR; i++)
+	for (int i = 0; i < KP_REPORT_NR; i++) {
 		kp_atomic_store(&report_counts[i], 0, KP_RELAXED);
+		kp_atomic_store(&report_expected[i], 0, KP_RELAXED);
+	}
+}
+
+void kp_report_expect(enum kp_report_kind kind)
+{
+	if ((unsigned int)kind < KP_REPORT_NR)
+		kp_atomic_fetch_add(&report_expected[kind], 1, KP_RELAXED);
+}
+
+unsigned long kp_report_expected(enum kp_report_kind kind)
+{
+	if ((unsigned int)kind >= KP_REPORT_NR)
+		return 0;
+	return kp_atomic_load(&report_expected[kind], KP_RELAXED);
+}
+
+bool kp_report_take_expected(enum kp_report_kind kind)
+{
+	unsigned long left;
+	bool taken = false;
+
+	if ((unsigned int)kind >= KP_REPORT_NR)
+		return false;
+	kp_sched_quiet_begin();		/* bookkeeping, as counting is */
+	left = kp_atomic_load(&report_expected[kind], KP_RELAXED);
+	while (left && !(taken = kp_atomic_try_cmpxchg(&report_expected[kind], &left, left - 1,
+							KP_RELAXED)))
+		;
+	if (taken)
+		kp_atomic_fetch_add(&report_counts[kind], 1, KP_RELAXED);
+	kp_sched_quiet_end();
+	return taken;
 }
 
 #define SYMBOL_CACHE_BITS 10	/* a binary's report sites fit; dladdr() is a symbol table scan */
@@ -122,7 +158,8 @@ void kp_report_default_handler(const struct kp_report *r)
 	abort();
 }
 
-void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg)
+/* Count a report that was not announced, and hand it to the handler. */
+static void report_raise(enum kp_report_kind kind, void *caller, const char *msg)
 {
 	kp_report_fn handler;
 
@@ -134,13 +171,21 @@ void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg)
 	handler(&(struct kp_report){ .kind = kind, .msg = msg, .caller = caller });
 }
 
+void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg)
+{
+	if (!kp_report_take_expected(kind))
+		report_raise(kind, caller, msg);
+}
+
 void kp_report(enum kp_report_kind kind, void *caller, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
 
+	if (kp_report_take_expected(kind))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kp_report_msg(kind, caller, msg);
+	report_raise(kind, caller, msg);
 }

@@ -57,8 +57,28 @@ kp_report_fn kp_report_set_handler(kp_report_fn fn);
  * Return: the count since start or the last reset; 0 for a kind out of range.
  */
 unsigned long kp_report_count(enum kp_report_kind kind);
-/* Zero every count. */
+/* Zero every count, and forget the reports announced and not raised. */
 void kp_report_reset(void);
+
+/**
+ * kp_report_expect - announce a report, so that it costs only its count
+ * @kind: the kind the caller's next misuse raises
+ *
+ * A test or a fuzzer that misuses a primitive on purpose says so first.
+ * The next report of @kind, from any thread, is counted, and that is all:
+ * its message is not formatted and the handler is not called. Each call
+ * announces one report. Formatting is most of what a report costs (the
+ * fuzzers drive misuse at every other step).
+ */
+void kp_report_expect(enum kp_report_kind kind);
+/**
+ * kp_report_expected - announced reports of a kind that have not come
+ * @kind: the kind
+ *
+ * Return: how many; 0 for a kind out of range. A step that announced a
+ * report checks this is 0 after it.
+ */
+unsigned long kp_report_expected(enum kp_report_kind kind);
 
 /**
  * kp_report_kind_name - a report kind's name
@@ -97,12 +117,25 @@ void kp_report_print(const struct kp_report *r);
 const char *kp_symbol(const void *addr);
 
 /**
+ * kp_report_take_expected - end a report here if it was announced
+ * @kind: the kind about to be raised
+ *
+ * For a reporter that formats its message itself: called before it does.
+ *
+ * Return: true if a report of @kind was announced (kp_report_expect()):
+ * it is counted and the announcement used up, and the caller raises
+ * nothing. False: nothing was counted.
+ */
+bool kp_report_take_expected(enum kp_report_kind kind);
+
+/**
  * kp_report_msg - raise a report whose message is already formatted
  * @kind: the kind
  * @caller: the address to blame
  * @msg: the message, on the caller's stack
  *
- * Counts it, then calls the handler; returns when the handler does.
+ * Counts it, then calls the handler unless it was announced; returns when
+ * the handler does.
  */
 __cold void kp_report_msg(enum kp_report_kind kind, void *caller, const char *msg);
 
@@ -113,7 +146,8 @@ __cold void kp_report_msg(enum kp_report_kind kind, void *caller, const char *ms
  * @fmt: printf format of the message (the kernel's headline first)
  *
  * Formatted into a buffer on the stack: lock code reports too, and must
- * never allocate. Returns when the handler does.
+ * never allocate. An announced report is only counted. Returns when the
+ * handler does.
  */
 __cold void kp_report(enum kp_report_kind kind, void *caller, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -192,7 +192,11 @@ static size_t describe(struct pending_report *rep, const char *headline, struct 
 	return n < 0 ? 0 : (size_t)n < sizeof(rep->msg) ? (size_t)n : sizeof(rep->msg) - 1;
 }
 
-/* check_deadlock(), then check_prevs_add(); graph lock held. False: refuse the lock. */
+/*
+ * check_deadlock(), then check_prevs_add(); graph lock held. False: refuse
+ * the lock. A report that was announced (kp_report_expect()) ends here,
+ * before its message is formatted.
+ */
 static bool validate(struct kp_task *t, struct lockdep_map *map, unsigned int idx, void *ip,
 		     struct pending_report *rep)
 {
@@ -202,6 +206,8 @@ static bool validate(struct kp_task *t, struct lockdep_map *map, unsigned int id
 
 		if (h->class_idx != idx)
 			continue;
+		if (kp_report_take_expected(KP_REPORT_LOCK_RECURSION))
+			return h->instance != map;
 		off = describe(rep, "possible recursive locking detected", t, map, idx, ip, h);
 		snprintf(rep->msg + off, sizeof(rep->msg) - off, "\n *** DEADLOCK ***");
 		rep->kind = KP_REPORT_LOCK_RECURSION;
@@ -214,6 +220,8 @@ static bool validate(struct kp_task *t, struct lockdep_map *map, unsigned int id
 		if (has_dep(prev, idx))
 			continue;
 		n = find_path(idx, prev, path);
+		if (n && kp_report_take_expected(KP_REPORT_CIRCULAR_LOCKING))
+			return true;
 		if (n) {
 			size_t off = describe(rep, "possible circular locking dependency detected",
 					      t, map, idx, ip, h);
