@@ -174,10 +174,13 @@ FORCE:
 $(LIB_OBJS): KP_CFLAGS += -DKP_BUILDING_LIBRARY
 # The model scheduler is the schedule fuzzers' instrument, not code under
 # test: no coverage instrumentation, whose branches would be noise and cost
-# (its interleaving coverage reaches libFuzzer through extra counters).
+# (its interleaving coverage reaches libFuzzer through extra counters), and
+# in the fuzz-model variant no ASan checks either (the ignore list says why).
 nocov.fuzz := -fno-sanitize=fuzzer-no-link
 nocov.fuzz-model := $(nocov.fuzz)
-$(filter $(BUILD)/primitives/model/%,$(LIB_OBJS)): KP_CFLAGS += $(nocov.$(VARIANT))
+noinstrument.fuzz := $(nocov.fuzz)
+noinstrument.fuzz-model := $(nocov.fuzz-model) -fsanitize-ignorelist=primitives/model/no-asan.ignorelist
+$(filter $(BUILD)/primitives/model/%,$(LIB_OBJS)): KP_CFLAGS += $(noinstrument.$(VARIANT))
 # So are the fuzz targets' oracles and their input reader: their compares
 # are the checker's, not the code's (expect.c, which holds the entry point,
 # leaves its checking functions out one by one).
