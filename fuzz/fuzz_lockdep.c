@@ -53,10 +53,10 @@ static __no_sanitize_coverage void switch_to(int t)
 	struct kp_task *me = kp_current();
 
 	tasks[running].depth = me->lockdep_depth;
-	memcpy(tasks[running].held, me->held_locks, sizeof(me->held_locks));
+	memcpy(tasks[running].held, me->held_locks, me->lockdep_depth * sizeof(me->held_locks[0]));
 	running = t;
 	me->lockdep_depth = tasks[t].depth;
-	memcpy(me->held_locks, tasks[t].held, sizeof(me->held_locks));
+	memcpy(me->held_locks, tasks[t].held, me->lockdep_depth * sizeof(me->held_locks[0]));
 }
 
 static void op_acquire(struct fdp *f, bool trylock)
