@@ -488,7 +488,7 @@ static void op_vmalloc(struct fdp *f)
 		return;
 	}
 	fuzz_assert(size);
-	adopt(o, p, size, K_VMALLOC, -1, GFP_KERNEL | __GFP_ZERO);	/* fresh areas read zero */
+	adopt(o, p, size, K_VMALLOC, -1, gfp);	/* a reused area reads zero only if asked */
 }
 
 static void op_vrealloc(struct fdp *f)

@@ -116,11 +116,12 @@ static void make_classes(void)
 }
 
 /*
- * From glibc's mmap threshold up, a vmalloc area: its pages go back to the
- * system when it is freed (a large kmalloc block waits, mapped, for reuse),
- * and vrealloc() grows it in place within its range or moves its pages
- * with mremap(), not a copy: a buffer doubled again and again (sqlite's
- * sorter, Python's lists) holds one copy of itself, not every size it had.
+ * From glibc's mmap threshold up, a vmalloc area: once freed, the newest
+ * few stay mapped, up to a budget, for the next area of as many pages
+ * (kp_range_keep(); the rest go back to the system), and vrealloc() grows
+ * one in place within its pages or moves them with mremap(), not a copy:
+ * a buffer doubled again and again (sqlite's sorter, Python's lists)
+ * holds one copy of itself, not every size it had.
  */
 #define VMALLOC_FROM	(128UL << 10)
 

@@ -176,6 +176,39 @@ static void test_vrealloc_big_growth_moves_contents(void **state)
 	assert_no_reports();
 }
 
+/*
+ * A freed area comes back to the next vmalloc of as many pages (kept
+ * mapped, or its range reused): zero past the size asked for, zero all
+ * over for vzalloc(), and a second vfree() of it is a double free.
+ */
+static void test_freed_area_comes_back_zeroed(void **state)
+{
+	const size_t size = (64 << 10) - 100;
+	unsigned char *p = vmalloc(64 << 10), *q;
+
+	(void)state;
+	assert_non_null(p);
+	memset(p, 0xa5, 64 << 10);
+	vfree(p);
+	q = vmalloc(size);
+	assert_ptr_equal(q, p);
+	for (size_t i = size; i < (64 << 10); i++)
+		assert_int_equal(q[i], 0);
+	assert_int_equal(vmalloc_size(q), size);
+	memset(q, 0x5a, size);
+	vfree(q);
+	q = vzalloc(64 << 10);
+	assert_ptr_equal(q, p);
+	for (size_t i = 0; i < (64 << 10); i++)
+		assert_int_equal(q[i], 0);
+	q = vrealloc(q, (64 << 10) - 1, GFP_KERNEL);	/* in place, and still the area */
+	assert_ptr_equal(q, p);
+	vfree(q);
+	assert_no_reports();
+	vfree(q);
+	assert_reports(KP_REPORT_DOUBLE_FREE, 1);
+}
+
 static void test_vmalloc_under_limit(void **state)
 {
 	void *p;
@@ -260,6 +293,7 @@ int main(void)
 		kp_leak_test(test_vrealloc),
 		kp_leak_test(test_vrealloc_big_shrink_zeroes_tail),
 		kp_leak_test(test_vrealloc_big_growth_moves_contents),
+		kp_leak_test(test_freed_area_comes_back_zeroed),
 		kp_leak_test(test_vmalloc_under_limit),
 		kp_leak_test(test_kvmalloc_chooses),
 		kp_leak_test(test_kvmalloc_fallback_rules),

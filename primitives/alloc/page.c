@@ -35,6 +35,10 @@
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 
+#ifdef KP_ASAN	/* from kprim_config.h, by way of page.h */
+#include <sanitizer/asan_interface.h>
+#endif
+
 /* The largest reservation tried (page.h), then each a quarter of the last, down to the smallest. */
 #define ARENA_MIN_SHIFT		32	/* 4 GiB */
 #define RANGE_ORDERS		(ARENA_MAX_SHIFT - PAGE_SHIFT + 1)
@@ -153,6 +157,83 @@ void kp_range_free(void *addr, unsigned int order)
 	head->owner = free_ranges[order];
 	free_ranges[order] = addr;
 	raw_spin_unlock(&range_lock);
+}
+
+/*
+ * Freed vmalloc areas, kept mapped, oldest first; under free_lock (the
+ * block cache's lock, which fork() already takes).
+ */
+#define KEPT_RANGES	32
+#define KEPT_MAX	(32UL << 20)	/* bytes kept mapped, beside the block cache's */
+
+static struct kept_range {
+	void *addr;
+	size_t mapped;
+	unsigned int order;
+} kept_ranges[KEPT_RANGES];
+static unsigned int nr_kept;
+static size_t kept_bytes;
+static DEFINE_RAW_SPINLOCK(free_lock);
+
+#ifdef KP_ASAN
+#define kept_poison(p, n)	ASAN_POISON_MEMORY_REGION((p), (n))
+#define kept_unpoison(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define kept_poison(p, n)	((void)(p), (void)(n))
+#define kept_unpoison(p, n)	((void)(p), (void)(n))
+#endif
+/* Without ASan a debug build keeps nothing (page.h says why). */
+#if defined(KP_DEBUG) && !defined(KP_ASAN)
+#define KEEP_RANGES	false
+#else
+#define KEEP_RANGES	true
+#endif
+
+void kp_range_keep(void *addr, unsigned int order, size_t mapped)
+{
+	struct kp_page *head = kp_page_lookup(addr);
+	struct kept_range oldest = { NULL, 0, 0 };
+
+	if (!KEEP_RANGES || mapped > KEPT_MAX) {
+		kp_range_free(addr, order);
+		return;
+	}
+	kept_poison(addr, mapped);	/* before another task can take it */
+	raw_spin_lock(&free_lock);
+	if (nr_kept == KEPT_RANGES || kept_bytes + mapped > KEPT_MAX) {
+		oldest = kept_ranges[0];
+		kept_bytes -= oldest.mapped;
+		memmove(&kept_ranges[0], &kept_ranges[1], --nr_kept * sizeof(kept_ranges[0]));
+	}
+	head->type = KP_PAGE_FREE;	/* a second vfree() is a double free */
+	head->order = (uint8_t)order;
+	head->owner = NULL;
+	kept_ranges[nr_kept++] = (struct kept_range){ addr, mapped, order };
+	kept_bytes += mapped;
+	raw_spin_unlock(&free_lock);
+	if (oldest.addr) {
+		kept_unpoison(oldest.addr, oldest.mapped);
+		kp_range_free(oldest.addr, oldest.order);
+	}
+}
+
+void *kp_range_take_kept(unsigned int order, size_t mapped)
+{
+	void *addr = NULL;
+
+	raw_spin_lock(&free_lock);
+	for (unsigned int i = nr_kept; i-- > 0;) {	/* the newest first: its pages are warm */
+		if (kept_ranges[i].order != order || kept_ranges[i].mapped != mapped)
+			continue;
+		addr = kept_ranges[i].addr;
+		kept_bytes -= mapped;
+		memmove(&kept_ranges[i], &kept_ranges[i + 1], (--nr_kept - i) * sizeof(kept_ranges[0]));
+		break;
+	}
+	raw_spin_unlock(&free_lock);
+	if (addr)
+		kept_unpoison(addr, mapped);
+	return addr;
 }
 
 void kp_page_map_walk(enum kp_page_type type, void (*fn)(void *addr, struct kp_page *pg,
@@ -380,7 +461,6 @@ int kp_page_node(const void *addr)
 
 static void *free_blocks[MAX_PAGE_ORDER + 1];
 static size_t free_cached;
-static DEFINE_RAW_SPINLOCK(free_lock);
 
 static void *cache_take(unsigned int order)
 {

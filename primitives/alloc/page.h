@@ -180,6 +180,30 @@ int kp_page_map_set(const void *addr, size_t len, const struct kp_page *entry);
  */
 void *kp_range_alloc(unsigned int order);
 void kp_range_free(void *addr, unsigned int order);
+/**
+ * kp_range_keep - give back a range whose first bytes stay mapped, for reuse
+ * @addr: the range, of 2^@order pages, its first @mapped bytes read-write
+ * @order: its order
+ * @mapped: the bytes mapped, a multiple of PAGE_SIZE
+ *
+ * A freed vmalloc area, kept as it is (a stand-in for the kernel's lazily
+ * purged vmap areas, mm/vmalloc.c, and the pages the page allocator keeps)
+ * so that kp_range_take_kept() hands it out again without a system call or
+ * a page fault. Only the newest few, up to a byte budget, are kept: the
+ * oldest is given back with kp_range_free() to make room. Its head entry
+ * is KP_PAGE_FREE meanwhile; under ASan its bytes are poisoned. A debug
+ * build without ASan keeps nothing: a freed area that faults on any touch
+ * is its only use-after-free check.
+ */
+void kp_range_keep(void *addr, unsigned int order, size_t mapped);
+/**
+ * kp_range_take_kept - a kept range of this order and mapped size
+ * @order: its order
+ * @mapped: the bytes it must have mapped
+ *
+ * Return: the range, its contents what its last user left, or NULL.
+ */
+void *kp_range_take_kept(unsigned int order, size_t mapped);
 
 /**
  * kp_pages_alloc - allocate a block of pages

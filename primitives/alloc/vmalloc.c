@@ -9,7 +9,10 @@
  * the range, stay PROT_NONE. Its record (struct vm_struct) lives apart, and every page of
  * the area, the guard included, points to it in the page map, which is
  * what is_vmalloc_addr() and vfree() look up. The bytes count against the
- * memory limit like any pages.
+ * memory limit like any pages. A freed node-less area is kept mapped for
+ * a while (kp_range_keep()), and a vmalloc of the same pages takes it
+ * back: a buffer freed and made again costs no mmap(), no munmap() and no
+ * page faults, as the kernel's vmalloc reuses its freed pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,15 +67,25 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, void *calle
 	while ((PAGE_SIZE << order) < len + PAGE_SIZE)
 		order++;
 	vm = kp_meta_alloc();
-	if (vm)
-		p = kp_range_alloc(order);
+	if (!vm)
+		goto fail;
+	if (node == NUMA_NO_NODE && (p = kp_range_take_kept(order, len))) {
+		/* A kept area reads as a fresh one would: zero where asked, and past size. */
+		if (gfp & __GFP_ZERO)
+			kp_zero_range(p, len);
+		else
+			memset(p + size, 0, len - size);
+	} else if ((p = kp_range_alloc(order)) &&
+		   (mmap(p, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED ||
+		    (node != NUMA_NO_NODE && kp_mbind(p, len, node, gfp & __GFP_THISNODE) &&
+		     (gfp & __GFP_THISNODE)))) {
+		kp_range_free(p, order);
+		goto fail;
+	}
 	if (!p)
 		goto fail;
-	if (mmap(p, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED ||
-	    (node != NUMA_NO_NODE && kp_mbind(p, len, node, gfp & __GFP_THISNODE) &&
-	     (gfp & __GFP_THISNODE)) ||
-	    kp_page_map_set(p, len + PAGE_SIZE,
+	if (kp_page_map_set(p, len + PAGE_SIZE,
 			    &(struct kp_page){ .type = KP_PAGE_VMALLOC, .owner = vm })) {
 		kp_range_free(p, order);
 		goto fail;
@@ -83,7 +96,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, void *calle
 	vm->order = order;
 	vm->caller = caller;
 	vm->node = node;
-	return p;	/* fresh anonymous memory: already zero, __GFP_ZERO or not */
+	return p;	/* fresh anonymous memory is zero, __GFP_ZERO or not; a kept area was zeroed */
 fail:
 	if (vm)
 		kp_meta_free(vm);
@@ -153,7 +166,11 @@ static void __vfree(const void *addr, void *caller)
 		return;
 	}
 	kp_page_map_set(vm->addr, vm->size + PAGE_SIZE, &(struct kp_page){ .type = KP_PAGE_NONE });
-	kp_range_free(vm->addr, vm->order);	/* KP_PAGE_FREE until the range is reused */
+	/* KP_PAGE_FREE until the range is reused; a node-less area is kept mapped */
+	if (vm->node == NUMA_NO_NODE)
+		kp_range_keep(vm->addr, vm->order, vm->size);
+	else
+		kp_range_free(vm->addr, vm->order);
 	kp_pages_uncharge(vm->size);
 	kp_meta_free(vm);
 }
