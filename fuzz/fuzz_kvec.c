@@ -22,7 +22,7 @@
 
 struct shadow {
 	struct kvec v;
-	uint32_t *elems;
+	uint32_t elems[MAX_LEN];	/* fixed: a realloc per append was a tenth of the time */
 	size_t len;
 };
 
@@ -38,12 +38,16 @@ static __no_sanitize_coverage void check_all(const struct shadow *s)
 
 static __no_sanitize_coverage void shadow_append(struct shadow *s, const uint32_t *xs, size_t n)
 {
-	uint32_t *grown = realloc(s->elems, (s->len + n) * sizeof(uint32_t));
-
-	fuzz_assert(grown);
-	s->elems = grown;
+	fuzz_assert(s->len + n <= MAX_LEN);
 	memcpy(s->elems + s->len, xs, n * sizeof(uint32_t));
 	s->len += n;
+}
+
+/* Reading the input, like fdp.c, out of coverage. */
+static __no_sanitize_coverage void take_elems(struct fdp *f, uint32_t *xs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		xs[i] = fdp_u32(f);
 }
 
 /*
@@ -97,8 +101,7 @@ static void step(struct shadow *s, struct fdp *f)
 		break;
 	case 1:		/* extend_from_slice */
 		n = fdp_range(f, 0, MAX_EXTEND);
-		for (size_t i = 0; i < n; i++)
-			xs[i] = fdp_u32(f);
+		take_elems(f, xs, n);
 		if (s->len + n <= MAX_LEN)
 			err = kvec_extend_from_slice(&s->v, xs, n, gfp);
 		else
@@ -148,8 +151,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 3; i++) {
 		check_all(&vecs[i]);
 		kvec_free(&vecs[i].v);
-		free(vecs[i].elems);
-		vecs[i].elems = NULL;
 		vecs[i].len = 0;
 	}
 	fuzz_assert(kp_kmemleak_report(NULL) == 0);
