@@ -209,6 +209,39 @@ static void test_freed_area_comes_back_zeroed(void **state)
 	assert_reports(KP_REPORT_DOUBLE_FREE, 1);
 }
 
+static char *guard_page_of_two;
+
+static void write_third_page(void)
+{
+	guard_page_of_two[2 * PAGE_SIZE] = 1;
+}
+
+/*
+ * Areas of 2 and 3 pages take ranges of one order (4 pages with the
+ * guard), but a freed area comes back only to one of as many pages: the
+ * guard page stays right after the pages asked for, and every page asked
+ * for is mapped.
+ */
+static void test_freed_area_only_for_as_many_pages(void **state)
+{
+	char out[256], *p;
+	int status;
+
+	(void)state;
+	vfree(vmalloc(3 * PAGE_SIZE));
+	guard_page_of_two = vmalloc(2 * PAGE_SIZE);
+	assert_non_null(guard_page_of_two);
+	status = kp_test_in_child(write_third_page, out, sizeof(out));
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+	vfree(guard_page_of_two);
+	p = vmalloc(3 * PAGE_SIZE);	/* after a 2-page area was freed */
+	assert_non_null(p);
+	memset(p, 1, 3 * PAGE_SIZE);
+	vfree(p);
+	assert_no_reports();
+}
+
 static void test_vmalloc_under_limit(void **state)
 {
 	void *p;
@@ -294,6 +327,7 @@ int main(void)
 		kp_leak_test(test_vrealloc_big_shrink_zeroes_tail),
 		kp_leak_test(test_vrealloc_big_growth_moves_contents),
 		kp_leak_test(test_freed_area_comes_back_zeroed),
+		kp_leak_test(test_freed_area_only_for_as_many_pages),
 		kp_leak_test(test_vmalloc_under_limit),
 		kp_leak_test(test_kvmalloc_chooses),
 		kp_leak_test(test_kvmalloc_fallback_rules),
