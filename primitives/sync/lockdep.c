@@ -221,7 +221,8 @@ static bool validate(struct kp_task *t, struct lockdep_map *map, unsigned int id
 	}
 	for (unsigned int i = 0; i < t->lockdep_depth; i++) {
 		const struct kp_held_lock *h = &t->held_locks[i];
-		unsigned int prev = h->class_idx, path[MAX_LOCKDEP_KEYS], n;
+		static unsigned int path[MAX_LOCKDEP_KEYS];	/* graph lock held, as find_path()'s */
+		unsigned int prev = h->class_idx, n;
 
 		if (has_dep(prev, idx))
 			continue;
