@@ -13,7 +13,8 @@
  * are ranges mapped read-write. Freed node-less blocks are kept mapped in
  * per-order caches (a small stand-in for the buddy allocator's free lists)
  * so that a large kmalloc/kfree pair costs two list operations, not two
- * system calls.
+ * system calls; so are the newest freed vmalloc areas, for the next area
+ * of as many pages (kp_range_keep()).
  *
  * The map is readable all over from the start (read-only anonymous
  * memory: zero pages, nothing charged); its pages are made writable as
