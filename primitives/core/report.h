@@ -8,7 +8,9 @@
  * report the way the kernel's WARN/BUG output looks and aborts, so fuzzers
  * and sanitizers see a crash; tests install a handler that records and
  * returns, and the primitive then refuses the faulty operation and carries on.
- * The names below are fixed: tests, fuzzers and outside tools drive them.
+ * A report announced beforehand (kp_report_expect(): misuse on purpose) is
+ * only counted. The names below are fixed: tests, fuzzers and outside tools
+ * drive them.
  */
 #ifndef KPRIM_CORE_REPORT_H
 #define KPRIM_CORE_REPORT_H
