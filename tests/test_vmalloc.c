@@ -242,6 +242,32 @@ static void test_freed_area_only_for_as_many_pages(void **state)
 	assert_no_reports();
 }
 
+/*
+ * Freed areas are kept up to a budget of 32 MiB, the oldest given back to
+ * make room: however many, and whatever their sizes (three of 10 MiB,
+ * then one of 20 MiB, needs two of the three to go). A debug build
+ * without ASan keeps none.
+ */
+static void test_kept_areas_stay_within_budget(void **state)
+{
+	void *big[3], *bigger;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_non_null(big[i] = vmalloc(10 << 20));
+	assert_non_null(bigger = vmalloc(20 << 20));
+	for (int i = 0; i < 3; i++)
+		vfree(big[i]);
+	vfree(bigger);
+#if defined(KP_DEBUG) && !defined(KP_ASAN)
+	assert_int_equal(kp_range_kept_bytes(), 0);
+#else
+	assert_true(kp_range_kept_bytes() <= (32UL << 20));
+	assert_true(kp_range_kept_bytes() >= (20UL << 20));	/* the newest stays */
+#endif
+	assert_no_reports();
+}
+
 static void test_vmalloc_under_limit(void **state)
 {
 	void *p;
@@ -328,6 +354,7 @@ int main(void)
 		kp_leak_test(test_vrealloc_big_growth_moves_contents),
 		kp_leak_test(test_freed_area_comes_back_zeroed),
 		kp_leak_test(test_freed_area_only_for_as_many_pages),
+		kp_leak_test(test_kept_areas_stay_within_budget),
 		kp_leak_test(test_vmalloc_under_limit),
 		kp_leak_test(test_kvmalloc_chooses),
 		kp_leak_test(test_kvmalloc_fallback_rules),

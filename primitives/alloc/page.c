@@ -193,7 +193,8 @@ static DEFINE_RAW_SPINLOCK(free_lock);
 void kp_range_keep(void *addr, unsigned int order, size_t mapped)
 {
 	struct kp_page *head = kp_page_lookup(addr);
-	struct kept_range oldest = { NULL, 0, 0 };
+	struct kept_range evicted[KEPT_RANGES];
+	unsigned int nr_evicted = 0;
 
 	if (!KEEP_RANGES || mapped > KEPT_MAX) {
 		kp_range_free(addr, order);
@@ -201,9 +202,9 @@ void kp_range_keep(void *addr, unsigned int order, size_t mapped)
 	}
 	kept_poison(addr, mapped);	/* before another task can take it */
 	raw_spin_lock(&free_lock);
-	if (nr_kept == KEPT_RANGES || kept_bytes + mapped > KEPT_MAX) {
-		oldest = kept_ranges[0];
-		kept_bytes -= oldest.mapped;
+	while (nr_kept == KEPT_RANGES || kept_bytes + mapped > KEPT_MAX) {	/* the oldest go */
+		evicted[nr_evicted++] = kept_ranges[0];
+		kept_bytes -= kept_ranges[0].mapped;
 		memmove(&kept_ranges[0], &kept_ranges[1], --nr_kept * sizeof(kept_ranges[0]));
 	}
 	head->type = KP_PAGE_FREE;	/* a second vfree() is a double free */
@@ -212,10 +213,20 @@ void kp_range_keep(void *addr, unsigned int order, size_t mapped)
 	kept_ranges[nr_kept++] = (struct kept_range){ addr, mapped, order };
 	kept_bytes += mapped;
 	raw_spin_unlock(&free_lock);
-	if (oldest.addr) {
-		kept_unpoison(oldest.addr, oldest.mapped);
-		kp_range_free(oldest.addr, oldest.order);
+	while (nr_evicted--) {		/* unmapped outside the lock: system calls */
+		kept_unpoison(evicted[nr_evicted].addr, evicted[nr_evicted].mapped);
+		kp_range_free(evicted[nr_evicted].addr, evicted[nr_evicted].order);
 	}
+}
+
+size_t kp_range_kept_bytes(void)
+{
+	size_t bytes;
+
+	raw_spin_lock(&free_lock);
+	bytes = kept_bytes;
+	raw_spin_unlock(&free_lock);
+	return bytes;
 }
 
 void *kp_range_take_kept(unsigned int order, size_t mapped)

@@ -190,7 +190,7 @@ void kp_range_free(void *addr, unsigned int order);
  * purged vmap areas, mm/vmalloc.c, and the pages the page allocator keeps)
  * so that kp_range_take_kept() hands it out again without a system call or
  * a page fault. Only the newest few, up to a byte budget, are kept: the
- * oldest is given back with kp_range_free() to make room. Its head entry
+ * oldest are given back with kp_range_free() to make room. Its head entry
  * is KP_PAGE_FREE meanwhile; under ASan its bytes are poisoned. A debug
  * build without ASan keeps nothing: a freed area that faults on any touch
  * is its only use-after-free check.
@@ -204,6 +204,8 @@ void kp_range_keep(void *addr, unsigned int order, size_t mapped);
  * Return: the range, its contents what its last user left, or NULL.
  */
 void *kp_range_take_kept(unsigned int order, size_t mapped);
+/* The bytes kept mapped now: at most the budget (32 MiB), 0 in a debug build without ASan. */
+size_t kp_range_kept_bytes(void);
 
 /**
  * kp_pages_alloc - allocate a block of pages

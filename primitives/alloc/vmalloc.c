@@ -96,7 +96,7 @@ static void *__vmalloc_node(unsigned long size, gfp_t gfp, int node, void *calle
 	vm->order = order;
 	vm->caller = caller;
 	vm->node = node;
-	return p;	/* fresh anonymous memory is zero, __GFP_ZERO or not; a kept area was zeroed */
+	return p;	/* fresh memory is zero; a kept area past size, or all with __GFP_ZERO */
 fail:
 	if (vm)
 		kp_meta_free(vm);
