@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * expect.c - what the fuzz targets share: announced reports, the handler
- * that aborts on any other, and the entry point libFuzzer calls, which runs the target's
- * fuzz_one_input() after the test-only planted crash (expect.h).
+ * that aborts on any other, and the entry point libFuzzer calls, which
+ * runs the target's fuzz_one_input() after the test-only planted crash
+ * (expect.h).
  * The checking functions carry no coverage instrumentation (their
  * compares are the checker's, not the code's); the entry point does, so
  * that libFuzzer's compare tracing still finds the planted magic.
