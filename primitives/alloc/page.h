@@ -204,7 +204,11 @@ void kp_range_keep(void *addr, unsigned int order, size_t mapped);
  * Return: the range, its contents what its last user left, or NULL.
  */
 void *kp_range_take_kept(unsigned int order, size_t mapped);
-/* The bytes kept mapped now: at most the budget (32 MiB), 0 in a debug build without ASan. */
+/**
+ * kp_range_kept_bytes - the bytes of freed vmalloc areas kept mapped now
+ *
+ * Return: at most the budget (32 MiB); 0 in a debug build without ASan.
+ */
 size_t kp_range_kept_bytes(void);
 
 /**
