@@ -193,6 +193,17 @@ for s in $stages; do
 					fail "$name: corpus replay failed"
 				fi
 			done
+			# kprim's code counts edges but traces no compares (Makefile: notrace.fuzz).
+			for v in fuzz fuzz-model; do
+				syms=$(nm -u "build/$v/libkprim.a" "build/$v/fuzz/expect.o" 2>&1)
+				if grep -q '__sanitizer_cov_8bit_counters_init' <<<"$syms" &&
+					! grep -q '__sanitizer_cov_trace_[a-z_]*cmp\|__sanitizer_cov_trace_switch' <<<"$syms"; then
+					pass "$v: kprim's objects count edges and trace no compares"
+				else
+					grep '__sanitizer_cov_trace' <<<"$syms" | sort | uniq -c | sed 's/^/    /'
+					fail "$v: kprim's objects trace compares (or count no edges)"
+				fi
+			done
 			# The replay tool on one schedule input: a trace with source lines.
 			input=$(find corpora/fuzz_sched_locks -type f | sort | head -n 1)
 			out=$(scripts/model-replay.sh fuzz_sched_locks "$input" 2>&1)
