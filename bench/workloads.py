@@ -20,7 +20,9 @@ that a program linked against another allocator (Debian's redis links
 jemalloc) runs on glibc's malloc there; tcmalloc is its minimal library
 (no profiler hooks: its fastest). A workload whose program is not
 installed is listed by --kp_workloads_missing and skipped with a "kp:"
-line, never faked.
+line, never faked. The programs are Debian's: they are looked up, and run,
+with PATH set to /usr/sbin:/usr/bin:/sbin:/bin, whatever the caller's PATH
+puts first.
 
   bench_workloads --benchmark_list_tests=true
   bench_workloads --benchmark_filter='^workload/sqlite/' --benchmark_repetitions=3
@@ -58,13 +60,23 @@ REPO = SRCDIR if os.path.isdir(os.path.join(SRCDIR, "primitives")) else \
     os.path.dirname(HERE) if os.path.isdir(os.path.join(os.path.dirname(HERE), "primitives")) else None
 
 
+# The programs are Debian's, whatever the user's PATH puts before them: a
+# pyenv shim named python3 is a bash script, so each run would time bash
+# and the shim's helpers under the preload, then another build of Python.
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+
 class Skip(Exception):
     pass
 
 
+def installed(program):
+    return shutil.which(program, path=SYSTEM_PATH)
+
+
 def need(*programs):
     for p in programs:
-        if not shutil.which(p):
+        if not installed(p):
             raise Skip(f"{p} is not installed (scripts/install-deps.sh installs it)")
 
 
@@ -335,7 +347,7 @@ def all_names(build):
     for suite, table, impls in (("workload", ALLOC_WORKLOADS, ALLOCATORS),
                                 ("workload_locks", LOCK_WORKLOADS, LOCKS)):
         for w in table:
-            missing = [p for p in PROGRAMS[w] if not shutil.which(p)]
+            missing = [p for p in PROGRAMS[w] if not installed(p)]
             if missing:
                 skipped[w] = f"{', '.join(missing)} not installed"
                 continue
@@ -356,7 +368,7 @@ def preload_of(build, suite, impl):
 
 
 def environment(build, suite, impl):
-    env = dict(os.environ)
+    env = dict(os.environ, PATH=SYSTEM_PATH)
     env.pop("LD_PRELOAD", None)
     lib = preload_of(build, suite, impl)
     if lib:

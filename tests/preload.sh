@@ -13,7 +13,8 @@
 # write past the end, leaks at exit (KPRIM_KMEMLEAK=1), a pthread ABBA
 # order (lockdep's circular dependency) and an unlock by a non-owner. At
 # the end the quick workload suite under the debug preloads (slub_debug
-# and lockdep on): no workload may fail or print a report. Prints TAP.
+# and lockdep on): no workload may fail or print a report, and the
+# programs are Debian's whatever PATH puts first. Prints TAP.
 set -uo pipefail
 
 usage() {
@@ -173,6 +174,15 @@ else
 	skipped=$(grep -c '^kp: workload .* skipped' <<<"$out")
 	expect "every workload's program is installed (install-deps.sh): none skipped" "$out" \
 		eval '[ "$skipped" -eq 0 ]'
+	# Debian's python3, not one a PATH puts first (a pyenv shim is a bash script).
+	mkdir -p "$tmp/shadow"
+	printf '#!/bin/sh\necho "not Debian'"'"'s python3" >&2\nexit 3\n' >"$tmp/shadow/python3"
+	chmod +x "$tmp/shadow/python3"
+	out=$(PATH="$tmp/shadow:$PATH" timeout 300 build/release/bench/bench_workloads --kp_quick \
+		--benchmark_filter='^workload/python/glibc$' 2>&1)
+	rc=$?
+	expect "the workloads run Debian's programs, not a python3 that PATH puts first" "$out" \
+		eval '[ $rc -eq 0 ] && grep -q "^workload/python/glibc .* ms" <<<"$out" && ! has "$out" ERROR'
 fi
 
 echo "1..$n"
