@@ -38,6 +38,43 @@ static void test_blocks_are_aligned_and_mapped(void **state)
 }
 
 /*
+ * Fresh small node-less blocks come a batch at a time: holding 200 blocks
+ * of two pages, the arena's used end moves once a batch of
+ * 2^PAGES_BATCH_ORDER pages (a block at a time, it moved for every block
+ * the cache did not have). Each block is its own: aligned, written
+ * whole, and given back to the cache.
+ */
+static void test_small_blocks_mapped_a_batch_at_a_time(void **state)
+{
+	enum { NR = 200, ORDER = 1, LEN = PAGE_SIZE << ORDER };
+	static char *blocks[NR];
+	unsigned int advances = 0;
+
+	(void)state;
+	for (int i = 0; i < NR; i++) {
+		uintptr_t end = kp_arena.pages;
+
+		blocks[i] = kp_pages_alloc(ORDER, NUMA_NO_NODE, GFP_KERNEL);
+		assert_non_null(blocks[i]);
+		assert_int_equal((uintptr_t)blocks[i] % LEN, 0);
+		assert_int_equal(kp_page_lookup(blocks[i])->order, ORDER);
+		advances += kp_arena.pages != end;
+	}
+	assert_in_range(advances, 1, NR * (1 << ORDER) / (1 << PAGES_BATCH_ORDER) + 1);
+	for (int i = 0; i < NR; i++) {
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal((uintptr_t)blocks[i] / LEN, (uintptr_t)blocks[j] / LEN);
+		memset(blocks[i], i, LEN);
+	}
+	for (int i = 0; i < NR; i++) {
+		assert_int_equal(blocks[i][0], (char)i);
+		assert_int_equal(blocks[i][LEN - 1], (char)i);
+		kp_pages_free(blocks[i], ORDER);
+		assert_int_equal(kp_page_lookup(blocks[i])->type, KP_PAGE_FREE);
+	}
+}
+
+/*
  * A recycled block asked for with __GFP_ZERO is zero: cleared below
  * PAGES_ZERO_DROP_ORDER, its pages dropped from there up.
  */
@@ -252,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		page_test(test_blocks_are_aligned_and_mapped),
+		page_test(test_small_blocks_mapped_a_batch_at_a_time),
 		page_test(test_zeroed_even_when_recycled),
 		page_test(test_numa_node),
 		page_test(test_pressure_by_gfp),

@@ -8,13 +8,15 @@
  * table it replaces cost a dependent load and two more tests). Ranges of
  * 2^order pages are cut from the arena's unused end, aligned to their size
  * (up to MAX_PAGE_ORDER), and kept per order when freed, unmapped; there
- * is no splitting or merging, so what a workload churns through costs
- * address space, which the reservation has plenty of, not memory. Blocks
+ * is no merging (and no splitting, but of a fresh batch: block_map()), so
+ * what a workload churns through costs address space, which the
+ * reservation has plenty of, not memory. Blocks
  * are ranges mapped read-write. Freed node-less blocks are kept mapped in
  * per-order caches (a small stand-in for the buddy allocator's free lists)
  * so that a large kmalloc/kfree pair costs two list operations, not two
- * system calls; so are the newest freed vmalloc areas, for the next area
- * of as many pages (kp_range_keep()).
+ * system calls, and small fresh ones are mapped a batch at a time
+ * (block_map()); the newest freed vmalloc areas are kept mapped too, for
+ * the next area of as many pages (kp_range_keep()).
  *
  * The map is readable all over from the start (read-only anonymous
  * memory: zero pages, nothing charged); its pages are made writable as
@@ -505,16 +507,64 @@ static bool cache_put(void *block, unsigned int order)
 	return kept;
 }
 
-/* A range of the arena mapped read-write (fresh zero pages), or NULL. */
-static void *block_map(unsigned int order)
-{
-	void *block = kp_range_alloc(order);
+/*
+ * A range of the arena mapped read-write (fresh zero pages), or NULL. A
+ * node-less block smaller than a batch is cut from a batch: 2^PAGES_BATCH_ORDER
+ * pages mapped by one mmap(), whose other blocks of the order wait in
+ * fresh[] for the next calls, untouched (pages nobody touches cost no
+ * memory, and nothing is written into them: not even the block cache's
+ * link). One mapping per slab made a process start a hundred system calls
+ * (`ls` under the malloc preload: 137 mmap() calls against glibc's 30),
+ * each splitting and merging the arena's mappings, where the buddy
+ * allocator hands out pages with none.
+ */
+static struct fresh_run {
+	char *next, *end;
+} fresh[PAGES_BATCH_ORDER];		/* under free_lock */
 
-	if (block && mmap(block, PAGE_SIZE << order, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
-		kp_range_free(block, order);
+static void *fresh_take(unsigned int order)
+{
+	struct fresh_run *run = &fresh[order];
+	char *block = NULL;
+
+	raw_spin_lock(&free_lock);
+	if (run->next != run->end) {
+		block = run->next;
+		run->next += PAGE_SIZE << order;
+	}
+	raw_spin_unlock(&free_lock);
+	return block;
+}
+
+static void *block_map(unsigned int order, int node)
+{
+	unsigned int batch = node == NUMA_NO_NODE && order < PAGES_BATCH_ORDER ? PAGES_BATCH_ORDER : order;
+	size_t len = PAGE_SIZE << order;
+	struct fresh_run *run = &fresh[order];
+	bool installed = false;
+	char *block;
+
+	if (batch != order && (block = fresh_take(order)))
+		return block;
+	block = kp_range_alloc(batch);
+	if (!block)
+		return NULL;
+	if (mmap(block, PAGE_SIZE << batch, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		kp_range_free(block, batch);
 		return NULL;
 	}
+	if (batch == order)
+		return block;
+	raw_spin_lock(&free_lock);
+	if (run->next == run->end) {
+		*run = (struct fresh_run){ block + len, block + (PAGE_SIZE << batch) };
+		installed = true;
+	}
+	raw_spin_unlock(&free_lock);
+	/* Another task's batch came first: the rest goes back, as the buddies it splits into. */
+	for (unsigned int o = order; !installed && o < batch; o++)
+		kp_range_free(block + (PAGE_SIZE << o), o);
 	return block;
 }
 
@@ -538,7 +588,7 @@ void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp)
 	if (node == NUMA_NO_NODE)
 		cached = (block = cache_take(order)) != NULL;
 	if (!block) {
-		block = block_map(order);
+		block = block_map(order, node);
 		if (!block) {
 			kp_pages_uncharge(len);
 			kp_alloc_fail_note(KP_FAIL_NOMEM);

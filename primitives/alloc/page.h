@@ -219,13 +219,16 @@ size_t kp_range_kept_bytes(void);
  * @gfp: how to allocate, under the memory limit's rules for these flags
  *
  * The block's map entries are left KP_PAGE_NONE for the caller to set.
- * kp_pages_free() gives a block back.
+ * kp_pages_free() gives a block back. A fresh node-less block of fewer
+ * than 2^PAGES_BATCH_ORDER pages is cut from a batch of that many, mapped
+ * with one system call; the next calls for its order take the rest.
  *
  * Context: may sleep (reclaim through the shrinkers) if @gfp allows it.
  *
  * Return: the block, or NULL on failure, counted by cause
  * (kp_alloc_fail_count()).
  */
+#define PAGES_BATCH_ORDER	6	/* 256 KiB */
 void *kp_pages_alloc(unsigned int order, int node, gfp_t gfp);
 void kp_pages_free(void *addr, unsigned int order);
 /**
