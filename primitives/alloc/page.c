@@ -540,8 +540,8 @@ static void *block_map(unsigned int order, int node)
 {
 	unsigned int batch = node == NUMA_NO_NODE && order < PAGES_BATCH_ORDER ? PAGES_BATCH_ORDER : order;
 	size_t len = PAGE_SIZE << order;
-	struct fresh_run *run = &fresh[order];
 	bool installed = false;
+	struct fresh_run *run;
 	char *block;
 
 	if (batch != order && (block = fresh_take(order)))
@@ -556,6 +556,7 @@ static void *block_map(unsigned int order, int node)
 	}
 	if (batch == order)
 		return block;
+	run = &fresh[order];
 	raw_spin_lock(&free_lock);
 	if (run->next == run->end) {
 		*run = (struct fresh_run){ block + len, block + (PAGE_SIZE << batch) };
