@@ -183,10 +183,11 @@ for s in $stages; do
 					fail "$name: no corpus in $dir"
 					continue
 				fi
-				# With its dictionary, which libFuzzer refuses if malformed.
+				# With its dictionary, which libFuzzer refuses if malformed; an
+				# input that hangs (a looping freelist) is a failure within 60 s.
 				dict=()
 				[ -f "corpora/$name.dict" ] && dict=(-dict="corpora/$name.dict")
-				if out=$(timeout 600 "$bin" "${dict[@]}" -runs=0 "$dir" 2>&1); then
+				if out=$(timeout 600 "$bin" "${dict[@]}" -timeout=60 -runs=0 "$dir" 2>&1); then
 					pass "$name: $n corpus inputs replayed${dict:+, dictionary parsed}"
 				else
 					printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /'

@@ -651,7 +651,7 @@ static void once_smutex(unsigned int id, void *arg)
  * its unlock for the newcomer to take the lock, and the newcomer inside
  * its critical section for the unlock to go on and wake the waiter
  * (fuzz/mutants/smutex-unlock-early.patch). Taking it twice each, the
- * same bound passes 200,000 interleavings. (The mutex's three-task runs,
+ * same bound runs past 200,000 interleavings unfinished. (The mutex's three-task runs,
  * with its spinners, make more choices than a run records: it is left to
  * the schedule fuzzer.)
  */
